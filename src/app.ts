@@ -1,0 +1,127 @@
+// Builds the Fastify app from a Config and optional dependencies; never listens (server.ts does).
+import { randomUUID } from 'node:crypto'
+import cors from '@fastify/cors'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Redis } from 'ioredis'
+import type { Config } from './config.js'
+import type { ConversationJob } from './conversation/inbound.js'
+import { systemClock, type Clock } from './lib/clock.js'
+import { createMetrics, type Metrics } from './lib/metrics.js'
+import errorHandler from './plugins/error-handler.js'
+import metricsPlugin from './plugins/metrics.js'
+import requestLog from './plugins/request-log.js'
+import storesPlugin from './plugins/stores.js'
+import healthRoutes from './routes/health.js'
+import metricsRoutes from './routes/metrics.js'
+import webhookRoutes from './routes/webhook.js'
+import { createMemoryQueue, type BatchHandler, type WorkQueue } from './stores/queue.js'
+
+export interface AppDeps {
+  readonly redis?: Redis
+  readonly clock?: Clock
+  readonly logger?: FastifyBaseLogger
+  /** Runs a conversation's batch of jobs; replaces the default worker. */
+  readonly handler?: BatchHandler<ConversationJob>
+  readonly queue?: WorkQueue<ConversationJob>
+  readonly metrics?: Metrics
+}
+
+export interface BuildAppOptions {
+  readonly config: Config
+  readonly deps?: AppDeps
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+    queue: WorkQueue<ConversationJob>
+    lifecycle: { shuttingDown: boolean }
+  }
+}
+
+/** Paths pino blanks wherever they appear in a log object: secrets and lead PII. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-chatwoot-signature"]',
+  'req.headers.api_access_token',
+  'headers.authorization',
+  'headers.api_access_token',
+  'headers["x-n8n-api-key"]',
+  '*.content',
+  '*.email',
+  '*.phone',
+  '*.phone_number',
+  '*.apiKey',
+  '*.secret',
+  '*.token',
+]
+
+export function loggerOptions (config: Config) {
+  return {
+    level: config.logLevel,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+  }
+}
+
+export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise<FastifyInstance> {
+  const clock = deps.clock ?? systemClock
+  const metrics = deps.metrics ?? createMetrics()
+  const app = Fastify({
+    ...(deps.logger !== undefined ? { loggerInstance: deps.logger } : { logger: loggerOptions(config) }),
+    // request-log.ts writes the one line per request we want; Fastify's own pair is off.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => randomUUID(),
+    bodyLimit: config.webhook.bodyLimitBytes,
+    // Keep answering keep-alive requests while closing: Chatwoot does not retry a 503 (FACTS.md §4).
+    return503OnClosing: false,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 72_000,
+  })
+
+  app.decorate('config', config)
+  app.decorate('lifecycle', { shuttingDown: false })
+
+  await app.register(errorHandler)
+  await app.register(requestLog)
+  await app.register(metricsPlugin, { metrics })
+  await app.register(storesPlugin, { config, clock, metrics, ...(deps.redis !== undefined ? { redis: deps.redis } : {}) })
+  await app.register(cors, { origin: [...config.http.allowedOrigins], methods: ['GET', 'POST'] })
+
+  const handler: BatchHandler<ConversationJob> = deps.handler ?? (async (lane, jobs) => {
+    // Placeholder until the SDR worker lands (see README roadmap): record what was accepted.
+    for (const job of jobs) metrics.jobsProcessed.inc({ kind: job.kind, outcome: 'recorded' })
+    app.log.info({ lane, jobs: jobs.length, kinds: jobs.map((j) => j.kind) }, 'Conversation jobs recorded')
+  })
+  const queue = deps.queue ?? createMemoryQueue<ConversationJob>({
+    handler,
+    debounceMs: 0,
+    maxWaitMs: 0,
+    onError: (lane, err) => app.log.error({ err, lane }, 'Conversation job failed'),
+  })
+  app.decorate('queue', queue)
+
+  await app.register(webhookRoutes, { config, clock, stores: app.stores, queue, metrics })
+  await app.register(healthRoutes, {
+    stores: app.stores,
+    isShuttingDown: () => app.lifecycle.shuttingDown,
+    queueStats: () => queue.stats(),
+  })
+  if (config.metrics.enabled) {
+    await app.register(metricsRoutes, {
+      registry: metrics.registry,
+      beforeCollect: () => {
+        const s = queue.stats()
+        metrics.queueDepth.set(s.depth)
+        metrics.queueOldestAge.set(s.oldestAgeMs / 1000)
+      },
+    })
+  }
+
+  app.addHook('onClose', async () => {
+    app.lifecycle.shuttingDown = true
+    const drained = await queue.drain(config.http.shutdownTimeoutMs)
+    if (!drained) app.log.error({ queue: queue.stats() }, 'Shutdown timed out with conversation work still queued')
+  })
+
+  return app
+}

@@ -1,0 +1,200 @@
+import { z } from 'zod'
+
+// One schema for the whole environment. Names and defaults follow the seed README's contract;
+// everything else is documented in .env.example and the README's configuration table.
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : v === 'true' || v === '1' || v === 'yes'))
+
+const int = (fallback: number, min = 0) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? String(fallback) : v.trim()))
+    .pipe(z.coerce.number<string>().int().min(min))
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+
+const optionalUrl = optionalString.pipe(z.url({ protocol: /^https?$/ }).optional())
+
+const list = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v === undefined || v.trim() === '' ? fallback : v)
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0)
+    )
+
+export const envSchema = z.object({
+  APP_ENV: z.enum(['dev', 'prod', 'test']).default('dev').describe('dev starts on embedded defaults; prod refuses to start without the required values'),
+  APP_HOST: z.string().default('0.0.0.0').describe('Interface to listen on'),
+  APP_PORT: int(8000, 0).describe('HTTP port'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ALLOWED_ORIGINS: list('http://localhost:3000').describe('Comma-separated CORS origins'),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 100).describe('How long SIGTERM waits for in-flight work before exiting'),
+
+  CHATWOOT_BASE_URL: optionalUrl.describe('Chatwoot base URL, e.g. https://app.chatwoot.com (required in prod)'),
+  CHATWOOT_WEBHOOK_SECRET: list('').describe('AgentBot secret(s), comma-separated for rotation (required in prod)'),
+  CHATWOOT_ACCESS_TOKEN: optionalString.describe('AgentBot access token used to reply through the REST API'),
+  CHATWOOT_ACCOUNT_ID: optionalString.pipe(z.coerce.number<string | undefined>().int().positive().optional()).describe('Restrict the bot to this account id'),
+  CHATWOOT_USER_ACCESS_TOKEN: optionalString.describe('Optional agent/admin token: enables contact updates a bot token cannot make'),
+  WEBHOOK_PATH_TOKEN: optionalString.pipe(z.string().min(32, 'must be at least 32 characters (unguessable)').optional())
+    .describe('Chatwoot < 4.13 signs nothing: accept unsigned deliveries on /api/v1/webhooks/agentbot/<token> only'),
+  WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS: int(300, 1).describe('Replay window for X-Chatwoot-Timestamp (both directions)'),
+  WEBHOOK_BODY_LIMIT_BYTES: int(1_048_576, 1024).describe('Largest webhook body accepted (413 above)'),
+
+  OPENAI_API_KEY: optionalString.describe('OpenAI key; without it the scripted brain answers (required in prod)'),
+  OPENAI_MODEL: z.string().default('gpt-4o-mini'),
+  OPENAI_BASE_URL: optionalUrl.describe('OpenAI-compatible endpoint'),
+  OPENAI_TIMEOUT_MS: int(15_000, 100),
+
+  N8N_BASE_URL: optionalUrl.describe('n8n base URL, e.g. http://localhost:5678'),
+  N8N_API_KEY: optionalString.describe('Sent as X-N8N-API-KEY on workflow triggers'),
+  N8N_WEBHOOK_LEAD_QUALIFIED: optionalString.describe('Path under N8N_BASE_URL or full URL; unset = not called'),
+  N8N_WEBHOOK_HANDOFF: optionalString,
+  N8N_WEBHOOK_LEAD_DISQUALIFIED: optionalString,
+  N8N_WEBHOOK_MEETING_REQUESTED: optionalString,
+
+  REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()).describe('Unset = in-memory store (one instance only)'),
+  REDIS_KEY_PREFIX: z.string().default('sdr:').describe('Prefix of every Redis key'),
+
+  PROMETHEUS_ENABLED: bool(true),
+  DEDUPE_TTL_SECONDS: int(300, 1),
+  RATE_LIMIT_REQUESTS: int(60, 1).describe('Failed-signature requests allowed per IP per window'),
+  RATE_LIMIT_WINDOW: int(60, 1).describe('Window of RATE_LIMIT_REQUESTS, seconds'),
+  CONVERSATION_RATE_LIMIT_REQUESTS: int(20, 1).describe('Accepted lead messages per conversation per window'),
+  CONVERSATION_RATE_LIMIT_WINDOW: int(60, 1),
+})
+
+export type Env = z.input<typeof envSchema>
+type ParsedEnv = z.output<typeof envSchema>
+
+export interface Config {
+  readonly env: 'dev' | 'prod' | 'test'
+  readonly http: { readonly host: string, readonly port: number, readonly allowedOrigins: readonly string[], readonly shutdownTimeoutMs: number }
+  readonly logLevel: ParsedEnv['LOG_LEVEL']
+  readonly webhook: {
+    readonly secrets: readonly string[]
+    readonly pathToken: string | undefined
+    readonly timestampToleranceSeconds: number
+    readonly bodyLimitBytes: number
+  }
+  readonly chatwoot: {
+    readonly baseUrl: string | undefined
+    readonly accessToken: string | undefined
+    readonly userAccessToken: string | undefined
+    readonly accountId: number | undefined
+  }
+  readonly openai: { readonly apiKey: string | undefined, readonly model: string, readonly baseUrl: string | undefined, readonly timeoutMs: number }
+  readonly n8n: {
+    readonly baseUrl: string | undefined
+    readonly apiKey: string | undefined
+    readonly webhooks: {
+      readonly leadQualified: string | undefined
+      readonly handoff: string | undefined
+      readonly leadDisqualified: string | undefined
+      readonly meetingRequested: string | undefined
+    }
+  }
+  readonly redis: { readonly url: string | undefined, readonly keyPrefix: string }
+  readonly metrics: { readonly enabled: boolean }
+  readonly limits: {
+    readonly dedupeTtlSeconds: number
+    readonly ipRequests: number
+    readonly ipWindowSeconds: number
+    readonly conversationRequests: number
+    readonly conversationWindowSeconds: number
+  }
+  /** What is not configured, for the start-up warning in dev. */
+  readonly warnings: readonly string[]
+}
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[]
+  constructor (problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+    this.problems = problems
+  }
+}
+
+const deepFreeze = <T>(value: T): T => {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v)
+    Object.freeze(value)
+  }
+  return value
+}
+
+/** Parses the environment once, reporting every problem together. */
+export function loadConfig (env: Record<string, string | undefined> = {}): Config {
+  const parsed = envSchema.safeParse(env)
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`))
+  }
+  const e = parsed.data
+  const missing: string[] = []
+  if (e.CHATWOOT_BASE_URL === undefined) missing.push('CHATWOOT_BASE_URL is not set: replies cannot be sent')
+  if (e.CHATWOOT_WEBHOOK_SECRET.length === 0) missing.push('CHATWOOT_WEBHOOK_SECRET is not set: every signed delivery is refused')
+  if (e.CHATWOOT_ACCESS_TOKEN === undefined) missing.push('CHATWOOT_ACCESS_TOKEN is not set: replies cannot be sent')
+  if (e.OPENAI_API_KEY === undefined) missing.push('OPENAI_API_KEY is not set: the scripted brain answers')
+  if (e.APP_ENV === 'prod' && missing.length > 0) {
+    throw new ConfigError(missing.map((m) => m.replace(/ is not set:.*/, ' is required when APP_ENV=prod')))
+  }
+  const warnings = [...missing]
+  if (e.REDIS_URL === undefined) warnings.push('REDIS_URL is not set: in-memory store, run a single instance only')
+  if (e.WEBHOOK_PATH_TOKEN !== undefined) {
+    warnings.push('WEBHOOK_PATH_TOKEN is set: UNSIGNED deliveries are accepted on the token path (Chatwoot < 4.13). Upgrade Chatwoot and unset it.')
+  }
+
+  return deepFreeze({
+    env: e.APP_ENV,
+    http: { host: e.APP_HOST, port: e.APP_PORT, allowedOrigins: e.ALLOWED_ORIGINS, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    logLevel: e.LOG_LEVEL,
+    webhook: {
+      secrets: e.CHATWOOT_WEBHOOK_SECRET,
+      pathToken: e.WEBHOOK_PATH_TOKEN,
+      timestampToleranceSeconds: e.WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS,
+      bodyLimitBytes: e.WEBHOOK_BODY_LIMIT_BYTES,
+    },
+    chatwoot: {
+      baseUrl: e.CHATWOOT_BASE_URL,
+      accessToken: e.CHATWOOT_ACCESS_TOKEN,
+      userAccessToken: e.CHATWOOT_USER_ACCESS_TOKEN,
+      accountId: e.CHATWOOT_ACCOUNT_ID,
+    },
+    openai: { apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL, baseUrl: e.OPENAI_BASE_URL, timeoutMs: e.OPENAI_TIMEOUT_MS },
+    n8n: {
+      baseUrl: e.N8N_BASE_URL,
+      apiKey: e.N8N_API_KEY,
+      webhooks: {
+        leadQualified: e.N8N_WEBHOOK_LEAD_QUALIFIED,
+        handoff: e.N8N_WEBHOOK_HANDOFF,
+        leadDisqualified: e.N8N_WEBHOOK_LEAD_DISQUALIFIED,
+        meetingRequested: e.N8N_WEBHOOK_MEETING_REQUESTED,
+      },
+    },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    metrics: { enabled: e.PROMETHEUS_ENABLED },
+    limits: {
+      dedupeTtlSeconds: e.DEDUPE_TTL_SECONDS,
+      ipRequests: e.RATE_LIMIT_REQUESTS,
+      ipWindowSeconds: e.RATE_LIMIT_WINDOW,
+      conversationRequests: e.CONVERSATION_RATE_LIMIT_REQUESTS,
+      conversationWindowSeconds: e.CONVERSATION_RATE_LIMIT_WINDOW,
+    },
+    warnings,
+  })
+}
+
+/** Every variable the schema knows, for docs and the compose consistency test. */
+export const configVariables: readonly string[] = Object.keys(envSchema.shape)

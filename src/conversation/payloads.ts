@@ -1,0 +1,84 @@
+import { z } from 'zod'
+
+// Chatwoot's webhook bodies (FACTS.md §2). Only what we read is declared; everything else passes
+// through untouched, so a new Chatwoot field never breaks the webhook.
+
+const id = z.number().int().nonnegative()
+
+export const conversationStatusSchema = z.enum(['open', 'pending', 'resolved', 'snoozed'])
+export type ChatwootConversationStatus = z.infer<typeof conversationStatusSchema>
+
+const contactSchema = z.looseObject({
+  id: id.optional(),
+  name: z.string().nullish(),
+  email: z.string().nullish(),
+  phone_number: z.string().nullish(),
+  type: z.string().nullish(),
+})
+
+export const conversationDataSchema = z.looseObject({
+  id,
+  inbox_id: id.optional(),
+  status: conversationStatusSchema,
+  can_reply: z.boolean().optional(),
+  channel: z.string().optional(),
+  labels: z.array(z.string()).optional(),
+  custom_attributes: z.record(z.string(), z.unknown()).nullish(),
+  meta: z.looseObject({
+    sender: contactSchema.nullish(),
+    assignee_type: z.string().nullish(),
+  }).optional(),
+  updated_at: z.union([z.number(), z.string()]).optional(),
+  timestamp: z.number().optional(),
+})
+
+const attachmentSchema = z.looseObject({
+  id: id.optional(),
+  file_type: z.string().optional(),
+  transcribed_text: z.string().nullish(),
+})
+
+export const messageEventSchema = z.looseObject({
+  event: z.enum(['message_created', 'message_updated']),
+  id,
+  account: z.looseObject({ id }),
+  inbox: z.looseObject({ id }).optional(),
+  conversation: conversationDataSchema,
+  message_type: z.enum(['incoming', 'outgoing', 'template', 'activity']),
+  private: z.boolean().default(false),
+  content: z.string().nullish(),
+  content_type: z.string().nullish(),
+  content_attributes: z.record(z.string(), z.unknown()).nullish(),
+  sender: z.looseObject({ id: id.optional(), type: z.string().nullish() }).nullish(),
+  attachments: z.array(attachmentSchema).optional(),
+  created_at: z.union([z.string(), z.number()]).optional(),
+  event_id: z.string().optional(),
+})
+export type MessageEvent = z.infer<typeof messageEventSchema>
+
+export const conversationEventSchema = conversationDataSchema.extend({
+  event: z.enum(['conversation_opened', 'conversation_resolved', 'conversation_status_changed', 'conversation_updated']),
+  account: z.looseObject({ id }),
+  changed_attributes: z.array(z.record(z.string(), z.unknown())).nullish(),
+  event_id: z.string().optional(),
+})
+export type ConversationEvent = z.infer<typeof conversationEventSchema>
+
+export const KNOWN_EVENTS = [
+  'message_created',
+  'message_updated',
+  'conversation_opened',
+  'conversation_resolved',
+  'conversation_status_changed',
+  'conversation_updated',
+  'webwidget_triggered',
+] as const
+export type KnownEvent = typeof KNOWN_EVENTS[number]
+
+export const envelopeSchema = z.looseObject({
+  event: z.string().min(1).max(100),
+})
+
+export function isKnownEvent (event: string): event is KnownEvent {
+  return (KNOWN_EVENTS as readonly string[]).includes(event)
+}

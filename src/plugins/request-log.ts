@@ -1,0 +1,33 @@
+import fp from 'fastify-plugin'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Ids worth a log line, filled in by the handler once it knows them. Never content. */
+    logContext: Record<string, string | number | undefined>
+  }
+}
+
+const PROBES = new Set(['/api/v1/health', '/api/v1/readiness', '/metrics'])
+
+/**
+ * One line per request: id, route template (never the raw URL, which may carry the path token),
+ * status and duration, plus the ids the handler learned. Probes log at debug so they do not drown the rest.
+ */
+export default fp(async (app) => {
+  app.decorateRequest('logContext')
+  app.addHook('onRequest', async (request) => {
+    request.logContext = {}
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    const line = {
+      method: request.method,
+      route,
+      status: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      ...request.logContext,
+    }
+    if (PROBES.has(route) && reply.statusCode < 400) request.log.debug(line, 'request completed')
+    else request.log.info(line, 'request completed')
+  })
+}, { name: 'request-log' })

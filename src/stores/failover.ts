@@ -1,0 +1,46 @@
+import type { DedupeStore, RateLimitStore, Stores, StoreHealth } from './types.js'
+
+export type FailoverListener = (operation: 'dedupe' | 'rate_limit', err: unknown) => void
+
+/**
+ * Redis first, memory when Redis fails: the webhook keeps answering through a Redis outage
+ * (fail-open, as the seed promised), at the cost of dedupe and limits being per-replica meanwhile.
+ */
+export function createFailoverStores (
+  primary: { dedupe: DedupeStore, limits: RateLimitStore, health: StoreHealth, close: () => Promise<void> },
+  fallback: Stores,
+  onFailover: FailoverListener
+): Stores {
+  return {
+    health: primary.health,
+    dedupe: {
+      async claim (keys, ttl) {
+        try {
+          return await primary.dedupe.claim(keys, ttl)
+        } catch (err) {
+          onFailover('dedupe', err)
+          return fallback.dedupe.claim(keys, ttl)
+        }
+      },
+      async release (keys) {
+        await fallback.dedupe.release(keys)
+        try {
+          await primary.dedupe.release(keys)
+        } catch (err) {
+          onFailover('dedupe', err)
+        }
+      },
+    },
+    limits: {
+      async hit (key, window) {
+        try {
+          return await primary.limits.hit(key, window)
+        } catch (err) {
+          onFailover('rate_limit', err)
+          return fallback.limits.hit(key, window)
+        }
+      },
+    },
+    close: primary.close,
+  }
+}

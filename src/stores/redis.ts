@@ -1,0 +1,93 @@
+import { Redis } from 'ioredis'
+import type { DedupeStore, RateLimitStore, StoreHealth } from './types.js'
+import type { Clock } from '../lib/clock.js'
+
+// All keys of one claim share the conversation's hash tag (the caller builds them), so the
+// script touches one slot and works on Redis Cluster too.
+const CLAIM_SCRIPT = `
+for _, k in ipairs(KEYS) do
+  if redis.call('EXISTS', k) == 1 then return 0 end
+end
+for _, k in ipairs(KEYS) do
+  redis.call('SET', k, '1', 'EX', ARGV[1])
+end
+return 1`
+
+const HIT_SCRIPT = `
+local c = redis.call('INCR', KEYS[1])
+if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return c`
+
+interface ScriptedRedis extends Redis {
+  sdrClaim (numKeys: number, ...args: Array<string | number>): Promise<number>
+  sdrHit (key: string, ttlMs: number): Promise<number>
+}
+
+function withScripts (redis: Redis): ScriptedRedis {
+  // defineCommand is idempotent per client, and EVALSHA falls back to EVAL after a SCRIPT FLUSH.
+  const r = redis as ScriptedRedis
+  if (typeof r.sdrClaim !== 'function') {
+    redis.defineCommand('sdrClaim', { lua: CLAIM_SCRIPT })
+    redis.defineCommand('sdrHit', { numberOfKeys: 1, lua: HIT_SCRIPT })
+  }
+  return r
+}
+
+/**
+ * A client that fails fast while disconnected instead of queueing commands, so the webhook can
+ * fall back to memory within its few milliseconds, and that reconnects forever in the background.
+ */
+export function createRedisClient (url: string): Redis {
+  return new Redis(url, {
+    lazyConnect: false,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2000,
+    commandTimeout: 1000,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  })
+}
+
+export function createRedisDedupeStore (redis: Redis, prefix: string): DedupeStore {
+  const r = withScripts(redis)
+  return {
+    async claim (keys, ttlSeconds) {
+      if (keys.length === 0) return true
+      const result = await r.sdrClaim(keys.length, ...keys.map((k) => prefix + k), ttlSeconds)
+      return result === 1
+    },
+    async release (keys) {
+      if (keys.length > 0) await redis.del(...keys.map((k) => prefix + k))
+    },
+  }
+}
+
+export function createRedisRateLimitStore (redis: Redis, prefix: string, clock: Clock): RateLimitStore {
+  const r = withScripts(redis)
+  return {
+    async hit (key, windowSeconds) {
+      const windowMs = windowSeconds * 1000
+      const resetAt = (Math.floor(clock.now() / windowMs) + 1) * windowMs
+      const count = await r.sdrHit(`${prefix}rl:${key}:${resetAt}`, windowMs)
+      return { count, resetAt }
+    },
+  }
+}
+
+export function createRedisHealth (redis: Redis, timeoutMs = 500): StoreHealth {
+  return {
+    kind: 'redis',
+    async check () {
+      if (redis.status !== 'ready') throw new Error(`redis connection is ${redis.status}`)
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`redis did not answer PING within ${timeoutMs} ms`)), timeoutMs)
+      })
+      try {
+        await Promise.race([redis.ping(), timeout])
+      } finally {
+        clearTimeout(timer)
+      }
+    },
+  }
+}
