@@ -4,7 +4,10 @@ import cors from '@fastify/cors'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Config } from './config.js'
+import { createBot } from './bot.js'
 import type { ConversationJob } from './conversation/inbound.js'
+import { loadPlaybook, type Playbook } from './conversation/playbook.js'
+import type { ChatwootPort } from './conversation/worker.js'
 import { systemClock, type Clock } from './lib/clock.js'
 import { createMetrics, type Metrics } from './lib/metrics.js'
 import errorHandler from './plugins/error-handler.js'
@@ -20,8 +23,10 @@ export interface AppDeps {
   readonly redis?: Redis
   readonly clock?: Clock
   readonly logger?: FastifyBaseLogger
-  /** Runs a conversation's batch of jobs; replaces the default worker. */
+  /** Runs a conversation's batch of jobs; replaces the SDR worker (route tests record jobs with it). */
   readonly handler?: BatchHandler<ConversationJob>
+  readonly playbook?: Playbook
+  readonly chatwoot?: ChatwootPort
   readonly queue?: WorkQueue<ConversationJob>
   readonly metrics?: Metrics
 }
@@ -35,6 +40,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config
     queue: WorkQueue<ConversationJob>
+    playbook: Playbook
     lifecycle: { shuttingDown: boolean }
   }
 }
@@ -87,16 +93,32 @@ export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise
   await app.register(storesPlugin, { config, clock, metrics, ...(deps.redis !== undefined ? { redis: deps.redis } : {}) })
   await app.register(cors, { origin: [...config.http.allowedOrigins], methods: ['GET', 'POST'] })
 
+  const playbook = deps.playbook ?? await loadPlaybook(config.bot.playbookPath)
+  app.decorate('playbook', playbook)
+  const worker = deps.handler === undefined
+    ? createBot({
+      config,
+      playbook: () => playbook,
+      metrics,
+      clock,
+      log: app.log,
+      redis: app.redis,
+      ...(deps.chatwoot !== undefined ? { chatwoot: deps.chatwoot } : {}),
+    })
+    : undefined
   const handler: BatchHandler<ConversationJob> = deps.handler ?? (async (lane, jobs) => {
-    // Placeholder until the SDR worker lands (see README roadmap): record what was accepted.
-    for (const job of jobs) metrics.jobsProcessed.inc({ kind: job.kind, outcome: 'recorded' })
-    app.log.info({ lane, jobs: jobs.length, kinds: jobs.map((j) => j.kind) }, 'Conversation jobs recorded')
+    await worker?.handle(lane, jobs)
+    for (const job of jobs) metrics.jobsProcessed.inc({ kind: job.kind, outcome: 'done' })
   })
   const queue = deps.queue ?? createMemoryQueue<ConversationJob>({
     handler,
-    debounceMs: 0,
-    maxWaitMs: 0,
-    onError: (lane, err) => app.log.error({ err, lane }, 'Conversation job failed'),
+    debounceMs: config.bot.debounceMs,
+    maxWaitMs: config.bot.maxWaitMs,
+    now: () => clock.now(),
+    onError: (lane, err) => {
+      metrics.jobsProcessed.inc({ kind: 'batch', outcome: 'failed' })
+      app.log.error({ err, lane }, 'Conversation job failed')
+    },
   })
   app.decorate('queue', queue)
 
@@ -121,6 +143,7 @@ export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise
     app.lifecycle.shuttingDown = true
     const drained = await queue.drain(config.http.shutdownTimeoutMs)
     if (!drained) app.log.error({ queue: queue.stats() }, 'Shutdown timed out with conversation work still queued')
+    await worker?.drain(Math.max(1000, config.http.shutdownTimeoutMs / 2))
   })
 
   return app

@@ -55,7 +55,16 @@ export const envSchema = z.object({
   OPENAI_API_KEY: optionalString.describe('OpenAI key; without it the scripted brain answers (required in prod)'),
   OPENAI_MODEL: z.string().default('gpt-4o-mini'),
   OPENAI_BASE_URL: optionalUrl.describe('OpenAI-compatible endpoint'),
-  OPENAI_TIMEOUT_MS: int(15_000, 100),
+  OPENAI_TIMEOUT_MS: int(15_000, 100).describe('Deadline of one model call; past it the scripted brain answers'),
+  OPENAI_MAX_TOKENS: int(500, 50).describe('Largest answer the model may write (cost control)'),
+
+  PLAYBOOK_PATH: optionalString.describe('The bot script (YAML or JSON); unset = playbooks/default.yaml'),
+  BOT_DEBOUNCE_MS: int(1500, 0).describe('Quiet time after a lead message before the bot answers, so a burst gets one answer'),
+  BOT_MAX_WAIT_MS: int(6000, 0).describe('Longest a lead message waits for the debounce'),
+  CONVERSATION_TTL_SECONDS: int(2_592_000, 60).describe('Idle conversations are forgotten after this long (default 30 days)'),
+  CHATWOOT_TIMEOUT_MS: int(5000, 100).describe('Deadline of one Chatwoot API call'),
+  N8N_TIMEOUT_MS: int(5000, 100).describe('Deadline of one n8n workflow call'),
+  OUTBOUND_RETRY_ATTEMPTS: int(4, 1).describe('Attempts per Chatwoot/n8n call (5xx, 429, timeouts); 4xx are never retried'),
 
   N8N_BASE_URL: optionalUrl.describe('n8n base URL, e.g. http://localhost:5678'),
   N8N_API_KEY: optionalString.describe('Sent as X-N8N-API-KEY on workflow triggers'),
@@ -94,7 +103,14 @@ export interface Config {
     readonly userAccessToken: string | undefined
     readonly accountId: number | undefined
   }
-  readonly openai: { readonly apiKey: string | undefined, readonly model: string, readonly baseUrl: string | undefined, readonly timeoutMs: number }
+  readonly openai: { readonly apiKey: string | undefined, readonly model: string, readonly baseUrl: string | undefined, readonly timeoutMs: number, readonly maxTokens: number }
+  readonly bot: {
+    readonly playbookPath: string | undefined
+    readonly debounceMs: number
+    readonly maxWaitMs: number
+    readonly conversationTtlSeconds: number
+  }
+  readonly outbound: { readonly chatwootTimeoutMs: number, readonly n8nTimeoutMs: number, readonly retryAttempts: number }
   readonly n8n: {
     readonly baseUrl: string | undefined
     readonly apiKey: string | undefined
@@ -135,22 +151,28 @@ const deepFreeze = <T>(value: T): T => {
   return value
 }
 
+/** What each variable prod requires is for; in dev its absence is only a warning. */
+const REQUIRED_IN_PROD: Record<string, string> = {
+  CHATWOOT_BASE_URL: 'replies cannot be sent',
+  CHATWOOT_WEBHOOK_SECRET: 'every signed delivery is refused',
+  CHATWOOT_ACCESS_TOKEN: 'replies cannot be sent',
+  OPENAI_API_KEY: 'the scripted brain answers',
+}
+
 /** Parses the environment once, reporting every problem together. */
-export function loadConfig (env: Record<string, string | undefined> = {}): Config {
+export function loadConfig (rawEnv: Record<string, string | undefined> = {}): Config {
+  // An empty value (`KEY=` in .env) means "use the default", for every variable alike.
+  const env = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== undefined && v.replace(/[\s,]/g, '') !== ''))
+  const missing = Object.keys(REQUIRED_IN_PROD).filter((name) => env[name] === undefined)
   const parsed = envSchema.safeParse(env)
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`))
-  }
+  const isProd = env['APP_ENV']?.trim() === 'prod'
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)),
+    ...(isProd ? missing.map((name) => `${name} is required when APP_ENV=prod`) : []),
+  ]
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems)
   const e = parsed.data
-  const missing: string[] = []
-  if (e.CHATWOOT_BASE_URL === undefined) missing.push('CHATWOOT_BASE_URL is not set: replies cannot be sent')
-  if (e.CHATWOOT_WEBHOOK_SECRET.length === 0) missing.push('CHATWOOT_WEBHOOK_SECRET is not set: every signed delivery is refused')
-  if (e.CHATWOOT_ACCESS_TOKEN === undefined) missing.push('CHATWOOT_ACCESS_TOKEN is not set: replies cannot be sent')
-  if (e.OPENAI_API_KEY === undefined) missing.push('OPENAI_API_KEY is not set: the scripted brain answers')
-  if (e.APP_ENV === 'prod' && missing.length > 0) {
-    throw new ConfigError(missing.map((m) => m.replace(/ is not set:.*/, ' is required when APP_ENV=prod')))
-  }
-  const warnings = [...missing]
+  const warnings = missing.map((name) => `${name} is not set: ${REQUIRED_IN_PROD[name] ?? ''}`)
   if (e.REDIS_URL === undefined) warnings.push('REDIS_URL is not set: in-memory store, run a single instance only')
   if (e.WEBHOOK_PATH_TOKEN !== undefined) {
     warnings.push('WEBHOOK_PATH_TOKEN is set: UNSIGNED deliveries are accepted on the token path (Chatwoot < 4.13). Upgrade Chatwoot and unset it.')
@@ -172,7 +194,14 @@ export function loadConfig (env: Record<string, string | undefined> = {}): Confi
       userAccessToken: e.CHATWOOT_USER_ACCESS_TOKEN,
       accountId: e.CHATWOOT_ACCOUNT_ID,
     },
-    openai: { apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL, baseUrl: e.OPENAI_BASE_URL, timeoutMs: e.OPENAI_TIMEOUT_MS },
+    openai: { apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL, baseUrl: e.OPENAI_BASE_URL, timeoutMs: e.OPENAI_TIMEOUT_MS, maxTokens: e.OPENAI_MAX_TOKENS },
+    bot: {
+      playbookPath: e.PLAYBOOK_PATH,
+      debounceMs: e.BOT_DEBOUNCE_MS,
+      maxWaitMs: e.BOT_MAX_WAIT_MS,
+      conversationTtlSeconds: e.CONVERSATION_TTL_SECONDS,
+    },
+    outbound: { chatwootTimeoutMs: e.CHATWOOT_TIMEOUT_MS, n8nTimeoutMs: e.N8N_TIMEOUT_MS, retryAttempts: e.OUTBOUND_RETRY_ATTEMPTS },
     n8n: {
       baseUrl: e.N8N_BASE_URL,
       apiKey: e.N8N_API_KEY,

@@ -1,0 +1,119 @@
+// Wires the SDR worker from config: playbook, brains, clients, conversation state, metrics.
+import type { FastifyBaseLogger } from 'fastify'
+import type { Redis } from 'ioredis'
+import { createChatwootClient } from './clients/chatwoot.js'
+import type { OnCall, RetryPolicy } from './clients/http.js'
+import { createN8nClient } from './clients/n8n.js'
+import { createOpenAiClient } from './clients/openai.js'
+import type { Config } from './config.js'
+import { createFallbackBrain, type Brain } from './conversation/brain.js'
+import { conversationTag, type ConversationRef } from './conversation/inbound.js'
+import { createOpenAiBrain } from './conversation/openai-brain.js'
+import type { Playbook } from './conversation/playbook.js'
+import { createScriptedBrain } from './conversation/scripted-brain.js'
+import type { ConversationState } from './conversation/types.js'
+import { createConversationWorker, type ChatwootPort, type ConversationStatePort, type ConversationWorker } from './conversation/worker.js'
+import type { Clock } from './lib/clock.js'
+import type { Metrics } from './lib/metrics.js'
+import { createMemoryStateStore, createRedisStateStore, type StateStore } from './stores/state.js'
+
+export interface BotDeps {
+  readonly config: Config
+  readonly playbook: () => Playbook
+  readonly metrics: Metrics
+  readonly clock: Clock
+  readonly log: FastifyBaseLogger
+  readonly redis: Redis | undefined
+  /** Replaces the Chatwoot client built from config (the terminal sandbox uses its own). */
+  readonly chatwoot?: ChatwootPort
+}
+
+/** Without CHATWOOT_BASE_URL and a token nothing can be posted: every call says so plainly. */
+function unconfiguredChatwoot (): ChatwootPort {
+  const fail = async (): Promise<never> => {
+    throw new Error('Chatwoot is not configured: set CHATWOOT_BASE_URL and CHATWOOT_ACCESS_TOKEN')
+  }
+  return {
+    sendMessage: fail,
+    toggleStatus: fail,
+    setTyping: async () => {},
+    getConversation: fail,
+    mergeCustomAttributes: fail,
+    addLabels: fail,
+    updateContact: fail,
+  }
+}
+
+function statePort (store: StateStore, ttlSeconds: number): ConversationStatePort {
+  const key = (ref: ConversationRef) => `${conversationTag(ref)}:state`
+  return {
+    async load (ref) {
+      const doc = await store.load(key(ref)) as ConversationState | undefined
+      // A document from another schema version is not guessed at: the conversation starts over.
+      return doc?.schemaVersion === 1 ? doc : undefined
+    },
+    save: (state) => store.save(key(state.ref), state, ttlSeconds),
+  }
+}
+
+export function createBot (deps: BotDeps): ConversationWorker {
+  const { config, metrics, log } = deps
+  const retry: RetryPolicy = { attempts: config.outbound.retryAttempts, baseDelayMs: 200, maxDelayMs: 5000 }
+  const onCall: OnCall = (c) => {
+    metrics.outboundRequests.inc({ target: c.target, operation: c.operation, outcome: c.outcome })
+    metrics.outboundDuration.observe({ target: c.target, operation: c.operation }, c.durationMs / 1000)
+  }
+
+  const { baseUrl, accessToken, userAccessToken } = config.chatwoot
+  const chatwoot = deps.chatwoot ?? (baseUrl !== undefined && accessToken !== undefined
+    ? createChatwootClient({ baseUrl, botToken: accessToken, userToken: userAccessToken, timeoutMs: config.outbound.chatwootTimeoutMs, retry, onCall })
+    : unconfiguredChatwoot())
+
+  const workflows = createN8nClient({
+    baseUrl: config.n8n.baseUrl,
+    apiKey: config.n8n.apiKey,
+    webhooks: config.n8n.webhooks,
+    timeoutMs: config.outbound.n8nTimeoutMs,
+    retry,
+    onCall,
+  })
+
+  const { apiKey } = config.openai
+  const primary: Brain | undefined = apiKey !== undefined
+    ? createOpenAiBrain(createOpenAiClient({ apiKey, baseUrl: config.openai.baseUrl, model: config.openai.model, timeoutMs: config.openai.timeoutMs, maxTokens: config.openai.maxTokens, onCall }), { timeoutMs: config.openai.timeoutMs })
+    : undefined
+  const brain = createFallbackBrain(primary, createScriptedBrain(), (e) => {
+    metrics.brainCalls.inc({ adapter: e.adapter, outcome: e.outcome })
+    if (e.adapter === 'openai') {
+      metrics.llmLatency.observe({ outcome: e.outcome }, e.latencyMs / 1000)
+      if (e.usage !== undefined) {
+        metrics.llmTokens.inc({ kind: 'prompt' }, e.usage.promptTokens)
+        metrics.llmTokens.inc({ kind: 'completion' }, e.usage.completionTokens)
+      }
+      if (e.outcome !== 'ok') log.warn({ outcome: e.outcome, err: e.error }, 'OpenAI failed; the scripted brain answers')
+    }
+  })
+
+  const store = deps.redis !== undefined
+    ? createRedisStateStore(deps.redis, config.redis.keyPrefix)
+    : createMemoryStateStore(deps.clock)
+
+  return createConversationWorker({
+    playbook: deps.playbook,
+    brain,
+    chatwoot,
+    workflows,
+    states: statePort(store, config.bot.conversationTtlSeconds),
+    now: () => deps.clock.now(),
+    log,
+    chatwootBaseUrl: baseUrl,
+    observe: {
+      transition: (from, to) => metrics.transitions.inc({ from, to }),
+      qualified: () => metrics.leadsQualified.inc(),
+      handoff: (reason, ok) => metrics.handoffs.inc({ reason, outcome: ok ? 'ok' : 'failed' }),
+      reply: (outcome) => metrics.replies.inc({ outcome }),
+      workflow: (workflow, outcome) => metrics.workflows.inc({ workflow, outcome }),
+      turn: (ms) => metrics.turnDuration.observe(ms / 1000),
+    },
+  })
+}

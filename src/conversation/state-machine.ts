@@ -1,0 +1,136 @@
+import { fillTemplate, localize, type Localized, type Playbook } from './playbook.js'
+import { disqualifyingField, isQualified, nextField, sanitizeFields } from './qualification.js'
+import type { Action, ConversationState, HandoffReason, MachineInput, Stage, Transition, TurnAnalysis, Workflow } from './types.js'
+
+// The SDR conversation as a pure function: (state, input, playbook) → (next state, actions).
+// Nothing the model writes acts by itself: only these rules turn a reading into actions.
+
+const NO_ACTIONS: readonly Action[] = []
+
+export function decide (state: ConversationState, input: MachineInput, playbook: Playbook): Transition {
+  switch (input.type) {
+    case 'chatwoot_status':
+      return onStatus(state, input.status, input.at, playbook)
+    case 'delivery_failed':
+      if (state.owner === 'human' || state.stage === 'opted_out') return { next: state, actions: NO_ACTIONS }
+      return handoff({ ...state, updatedAt: input.at }, 'delivery_failed', [], playbook, false)
+    case 'lead_turn':
+      return onLeadTurn(state, input.analysis, input.at, playbook)
+  }
+}
+
+function onStatus (state: ConversationState, status: 'open' | 'pending' | 'resolved' | 'snoozed', at: number, playbook: Playbook): Transition {
+  if (status === 'open' || status === 'snoozed') {
+    return { next: state.owner === 'human' ? state : { ...state, owner: 'human', updatedAt: at }, actions: NO_ACTIONS }
+  }
+  // pending (handed back to the bot) or resolved (the next lead message reopens it as pending).
+  if (state.owner === 'bot') return { next: state, actions: NO_ACTIONS }
+  const stage: Stage = state.stage === 'handoff' ? (isQualified(playbook, state.fields) ? 'qualified' : 'qualifying') : state.stage
+  // What was said while a human had it is not ours to re-read; the turn budget starts again.
+  return { next: { ...state, owner: 'bot', stage, askedField: undefined, botTurns: 0, handoffReason: undefined, updatedAt: at }, actions: NO_ACTIONS }
+}
+
+function text (playbook: Playbook, t: Localized, state: ConversationState): string {
+  return fillTemplate(localize(t, state.language, playbook.language), { name: firstName(state.fields['name']), persona: playbook.persona.name })
+}
+
+function firstName (name: string | undefined): string | undefined {
+  return name?.split(' ')[0]
+}
+
+/** Bounded at a sentence or word boundary, so a long model answer never floods the lead. */
+export function boundReply (reply: string, max: number): string {
+  const clean = reply.replace(/\s+\n/g, '\n').trim()
+  if (clean.length <= max) return clean
+  const cut = clean.slice(0, max - 1)
+  const sentence = Math.max(cut.lastIndexOf('. '), cut.lastIndexOf('! '), cut.lastIndexOf('? '), cut.lastIndexOf('\n'))
+  if (sentence > max * 0.5) return cut.slice(0, sentence + 1).trim()
+  const word = cut.lastIndexOf(' ')
+  return (word > max * 0.5 ? cut.slice(0, word) : cut).trim() + '…'
+}
+
+function fire (state: ConversationState, workflow: Workflow, reason: string, actions: Action[], once: boolean): ConversationState {
+  if (once && state.workflowsFired.includes(workflow)) return state
+  actions.push({ type: 'trigger_workflow', workflow, reason })
+  return state.workflowsFired.includes(workflow) ? state : { ...state, workflowsFired: [...state.workflowsFired, workflow] }
+}
+
+function handoff (state: ConversationState, reason: HandoffReason, lead: Action[], playbook: Playbook, qualified: boolean): Transition {
+  const actions: Action[] = [...lead, { type: 'record_qualification' }, { type: 'add_labels', labels: [qualified ? playbook.labels.qualified : playbook.labels.handoff] }, { type: 'update_contact' }]
+  let next: ConversationState = { ...state, stage: qualified ? 'qualified' : 'handoff', owner: 'human', handoffReason: reason, askedField: undefined }
+  if (qualified) next = fire(next, 'lead_qualified', reason, actions, true)
+  actions.push({ type: 'handoff', reason })
+  next = fire(next, 'handoff', reason, actions, false)
+  return { next, actions }
+}
+
+function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: number, playbook: Playbook): Transition {
+  // Opted out: never written to again. A human's conversation: the bot is silent.
+  if (state.stage === 'opted_out' || state.owner === 'human') return { next: state, actions: NO_ACTIONS }
+
+  const extracted = sanitizeFields(playbook, analysis.fields)
+  const fields = { ...state.fields, ...extracted }
+  const fieldsChanged = Object.entries(extracted).some(([k, v]) => state.fields[k] !== v)
+  const base: ConversationState = {
+    ...state,
+    fields,
+    language: analysis.language.trim() !== '' ? analysis.language : state.language,
+    botTurns: state.botTurns + 1,
+    updatedAt: at,
+  }
+  const say = (t: Localized): Action => ({ type: 'reply', text: text(playbook, t, base) })
+  const isFirstTurn = state.stage === 'new'
+  const max = playbook.limits.max_reply_chars
+
+  if (analysis.intent === 'opt_out') {
+    const actions: Action[] = [say(playbook.texts.opt_out), { type: 'add_labels', labels: [playbook.labels.opted_out] }, { type: 'record_qualification' }]
+    const next = fire({ ...base, stage: 'opted_out', askedField: undefined }, 'lead_disqualified', 'opted_out', actions, true)
+    return { next, actions }
+  }
+  if (analysis.intent === 'wants_human') return handoff(base, 'wants_human', [say(playbook.texts.handoff)], playbook, false)
+  if (analysis.intent === 'wants_meeting') {
+    const qualified = isQualified(playbook, fields)
+    const t = handoff(base, 'wants_meeting', [say(playbook.texts.meeting)], playbook, qualified)
+    const actions = [...t.actions]
+    const next = fire(t.next, 'meeting_requested', 'wants_meeting', actions, true)
+    return { next, actions }
+  }
+  const disqualifier = analysis.intent === 'not_interested' ? 'not_interested' : disqualifyingField(playbook, fields)
+  if (disqualifier !== undefined) {
+    const actions: Action[] = [say(playbook.texts.not_interested), { type: 'add_labels', labels: [playbook.labels.disqualified] }, { type: 'record_qualification' }]
+    const next = fire({ ...base, stage: 'disqualified', askedField: undefined }, 'lead_disqualified', disqualifier, actions, true)
+    return { next, actions }
+  }
+
+  const ask = nextField(playbook, fields, state.askedCounts)
+  if (state.stage !== 'qualified' && ask === undefined && isQualified(playbook, fields)) {
+    const answer = analysis.intent === 'asks_question' ? analysis.reply : ''
+    const reply = boundReply([answer, text(playbook, playbook.texts.qualified, base)].filter((s) => s !== '').join('\n\n'), max)
+    return handoff(base, 'qualified', [{ type: 'reply', text: reply }], playbook, true)
+  }
+  if (base.botTurns > playbook.limits.max_bot_turns) {
+    return handoff(base, 'max_turns', [say(playbook.texts.handoff)], playbook, false)
+  }
+
+  // Keep qualifying: the brain's answer or acknowledgement, then the next question from the playbook.
+  const parts: string[] = []
+  if (isFirstTurn) parts.push(text(playbook, playbook.texts.greeting, base))
+  const answer = analysis.reply.trim()
+  if (answer !== '') parts.push(answer)
+  else if (fieldsChanged && !isFirstTurn) parts.push(text(playbook, playbook.texts.acknowledge, base))
+  if (ask !== undefined) parts.push(text(playbook, ask.question, base))
+  else if (answer === '') parts.push(text(playbook, playbook.texts.out_of_scope, base))
+
+  const reply: Action = ask?.choices !== undefined
+    ? { type: 'reply', text: boundReply(parts.join('\n\n'), max), choices: ask.choices }
+    : { type: 'reply', text: boundReply(parts.join('\n\n'), max) }
+  const actions: Action[] = [reply]
+  if (fieldsChanged) actions.push({ type: 'record_qualification' }, { type: 'update_contact' })
+  const next: ConversationState = {
+    ...base,
+    stage: state.stage === 'qualified' ? 'qualified' : 'qualifying',
+    askedField: ask?.key,
+    askedCounts: ask === undefined ? base.askedCounts : { ...base.askedCounts, [ask.key]: (base.askedCounts[ask.key] ?? 0) + 1 },
+  }
+  return { next, actions }
+}

@@ -1,0 +1,100 @@
+import type { ConversationRef } from './inbound.js'
+
+/** Where the lead stands in the SDR script. */
+export const STAGES = ['new', 'qualifying', 'qualified', 'handoff', 'disqualified', 'opted_out'] as const
+export type Stage = typeof STAGES[number]
+
+/** What the lead meant this turn, as the brain reads it. */
+export const INTENTS = ['gives_info', 'asks_question', 'wants_human', 'wants_meeting', 'not_interested', 'opt_out', 'other'] as const
+export type Intent = typeof INTENTS[number]
+
+export const WORKFLOWS = ['lead_qualified', 'handoff', 'lead_disqualified', 'meeting_requested'] as const
+export type Workflow = typeof WORKFLOWS[number]
+
+export const HANDOFF_REASONS = ['qualified', 'wants_human', 'wants_meeting', 'max_turns', 'delivery_failed', 'processing_failed'] as const
+export type HandoffReason = typeof HANDOFF_REASONS[number]
+
+/** The brain's reading of one lead turn. Nothing in it acts by itself: the state machine decides. */
+export interface TurnAnalysis {
+  readonly reply: string
+  readonly fields: Readonly<Record<string, string>>
+  readonly intent: Intent
+  readonly language: string
+  readonly confidence: number
+}
+
+export interface HistoryEntry {
+  readonly role: 'lead' | 'bot'
+  readonly text: string
+  readonly at: number
+}
+
+export interface ConversationState {
+  readonly schemaVersion: 1
+  readonly ref: ConversationRef
+  readonly stage: Stage
+  /** 'human' once we handed off or Chatwoot shows the conversation open: the bot stays silent. */
+  readonly owner: 'bot' | 'human'
+  readonly fields: Readonly<Record<string, string>>
+  readonly language: string
+  readonly botTurns: number
+  /** The playbook field the bot asked for last: a bare answer is read as that field. */
+  readonly askedField: string | undefined
+  /** How often each field was asked: optional ones are asked once, required ones twice at most. */
+  readonly askedCounts: Readonly<Record<string, number>>
+  readonly history: readonly HistoryEntry[]
+  /** Lead message ids already answered: a redelivered job is never answered twice. */
+  readonly answeredMessageIds: readonly number[]
+  readonly workflowsFired: readonly Workflow[]
+  readonly handoffReason: HandoffReason | undefined
+  readonly contactId: number | undefined
+  readonly inboxId: number | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
+export interface Choice {
+  readonly title: string
+  readonly value: string
+}
+
+/** What the state machine asks the worker to do, in order. */
+export type Action =
+  | { readonly type: 'reply', readonly text: string, readonly choices?: readonly Choice[] }
+  | { readonly type: 'record_qualification' }
+  | { readonly type: 'add_labels', readonly labels: readonly string[] }
+  | { readonly type: 'update_contact' }
+  | { readonly type: 'handoff', readonly reason: HandoffReason }
+  | { readonly type: 'trigger_workflow', readonly workflow: Workflow, readonly reason: string }
+
+export type MachineInput =
+  | { readonly type: 'lead_turn', readonly analysis: TurnAnalysis, readonly at: number }
+  | { readonly type: 'chatwoot_status', readonly status: 'open' | 'pending' | 'resolved' | 'snoozed', readonly at: number }
+  | { readonly type: 'delivery_failed', readonly at: number }
+
+export interface Transition {
+  readonly next: ConversationState
+  readonly actions: readonly Action[]
+}
+
+export function initialState (ref: ConversationRef, language: string, now: number): ConversationState {
+  return {
+    schemaVersion: 1,
+    ref,
+    stage: 'new',
+    owner: 'bot',
+    fields: {},
+    language,
+    botTurns: 0,
+    askedField: undefined,
+    askedCounts: {},
+    history: [],
+    answeredMessageIds: [],
+    workflowsFired: [],
+    handoffReason: undefined,
+    contactId: undefined,
+    inboxId: undefined,
+    createdAt: now,
+    updatedAt: now,
+  }
+}

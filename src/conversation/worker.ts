@@ -1,0 +1,301 @@
+import type { Brain } from './brain.js'
+import { conversationTag, type ConversationJob, type ConversationRef, type MessageJob } from './inbound.js'
+import { localize, type Playbook } from './playbook.js'
+import { decide } from './state-machine.js'
+import { handoffNote, qualificationAttributes, workflowPayload } from './summary.js'
+import {
+  initialState,
+  type Action,
+  type ConversationState,
+  type HandoffReason,
+  type HistoryEntry,
+  type Transition,
+  type TurnAnalysis,
+  type Workflow,
+} from './types.js'
+
+// Runs one turn of a conversation: load state → brain → state machine → actions → save.
+// Everything it talks to comes in as a narrow port, so this file knows no HTTP, Redis or Fastify.
+
+export interface ChatwootPort {
+  sendMessage (ref: ConversationRef, msg: { content: string, private?: boolean, items?: Array<{ title: string, value: string }>, echoId: string }): Promise<unknown>
+  toggleStatus (ref: ConversationRef, status: 'open'): Promise<unknown>
+  setTyping (ref: ConversationRef, on: boolean): Promise<unknown>
+  getConversation (ref: ConversationRef): Promise<{ status: string }>
+  mergeCustomAttributes (ref: ConversationRef, patch: Record<string, unknown>): Promise<unknown>
+  addLabels (ref: ConversationRef, labels: string[]): Promise<unknown>
+  updateContact (accountId: number, contactId: number, patch: { name?: string, email?: string, phone_number?: string }): Promise<unknown>
+}
+
+export interface WorkflowPort {
+  trigger (workflow: Workflow, payload: Record<string, unknown>, idempotencyKey: string): Promise<unknown>
+}
+
+export interface ConversationStatePort {
+  load (ref: ConversationRef): Promise<ConversationState | undefined>
+  save (state: ConversationState): Promise<void>
+}
+
+export interface WorkerObserver {
+  transition (from: string, to: string): void
+  qualified (): void
+  handoff (reason: HandoffReason, ok: boolean): void
+  reply (outcome: 'sent' | 'failed' | 'suppressed'): void
+  workflow (workflow: Workflow, outcome: 'sent' | 'not_configured' | 'failed'): void
+  turn (durationMs: number): void
+}
+
+export interface WorkerLogger {
+  info (obj: object, msg: string): void
+  warn (obj: object, msg: string): void
+  error (obj: object, msg: string): void
+}
+
+export interface WorkerOptions {
+  readonly playbook: () => Playbook
+  readonly brain: Brain
+  readonly chatwoot: ChatwootPort
+  readonly workflows: WorkflowPort
+  readonly states: ConversationStatePort
+  readonly now: () => number
+  readonly log: WorkerLogger
+  readonly observe: WorkerObserver
+  readonly chatwootBaseUrl: string | undefined
+}
+
+const ANSWERED_IDS_KEPT = 100
+
+export interface ConversationWorker {
+  /** Runs one batch of jobs of one conversation (the queue guarantees one batch at a time per conversation). */
+  handle (lane: string, jobs: readonly ConversationJob[]): Promise<void>
+  /** Resolves when background workflow calls have settled (or the bound passed). */
+  drain (timeoutMs: number): Promise<void>
+}
+
+/** What the lead sent, as text: an audio's transcription counts; other media say what they are. */
+export function messageText (job: MessageJob): string {
+  const parts = [job.text.trim(), ...job.attachments.map((a) => a.transcribedText?.trim() ?? '')].filter((s) => s !== '')
+  return parts.join('\n')
+}
+
+function mediaOnlyText (playbook: Playbook, language: string): string {
+  return localize(
+    { 'pt-BR': 'Recebi seu arquivo, mas por aqui só consigo ler texto. Pode me escrever?', en: 'I got your file, but I can only read text here. Could you type it?', es: 'Recibí tu archivo, pero aquí solo puedo leer texto. ¿Puedes escribirlo?' },
+    language,
+    playbook.language
+  )
+}
+
+export function createConversationWorker (opts: WorkerOptions): ConversationWorker {
+  const { brain, chatwoot, workflows, states, now, log, observe } = opts
+  const background = new Set<Promise<void>>()
+
+  const ids = (ref: ConversationRef) => ({ accountId: ref.accountId, conversationId: ref.conversationId })
+
+  const track = (p: Promise<void>): void => {
+    background.add(p)
+    p.finally(() => background.delete(p)).catch(() => {})
+  }
+
+  /** Side calls that must not cost the lead an answer: logged and counted when they fail. */
+  const attempt = async (what: string, ref: ConversationRef, fn: () => Promise<unknown>): Promise<boolean> => {
+    try {
+      await fn()
+      return true
+    } catch (err) {
+      log.warn({ ...ids(ref), err, action: what }, 'Conversation action failed')
+      return false
+    }
+  }
+
+  const fireWorkflow = (state: ConversationState, workflow: Workflow, reason: string, key: string, playbook: Playbook): void => {
+    const payload = workflowPayload(state, workflow, reason, playbook, opts.chatwootBaseUrl, now())
+    track((async () => {
+      try {
+        const result = await workflows.trigger(workflow, payload, `${conversationTag(state.ref)}:${workflow}:${key}`)
+        observe.workflow(workflow, result === 'not_configured' ? 'not_configured' : 'sent')
+      } catch (err) {
+        observe.workflow(workflow, 'failed')
+        log.warn({ ...ids(state.ref), err, workflow }, 'Workflow trigger failed')
+      }
+    })())
+  }
+
+  const handOff = async (state: ConversationState, reason: HandoffReason, playbook: Playbook): Promise<boolean> => {
+    const noteOk = await attempt('handoff_note', state.ref, () => chatwoot.sendMessage(state.ref, {
+      content: handoffNote(state, reason, playbook),
+      private: true,
+      echoId: `sdr-note:${conversationTag(state.ref)}:${state.updatedAt}`,
+    }))
+    const statusOk = await attempt('toggle_status', state.ref, () => chatwoot.toggleStatus(state.ref, 'open'))
+    observe.handoff(reason, statusOk)
+    if (!statusOk) log.error({ ...ids(state.ref), reason, noteOk }, 'Handoff failed: the conversation may stay with the bot')
+    return statusOk
+  }
+
+  /** Runs the state machine's actions in order: the reply first, so nothing else can delay it. */
+  const run = async (t: Transition, key: string, playbook: Playbook): Promise<ConversationState> => {
+    let state = t.next
+    const workflowsToFire: Array<{ workflow: Workflow, reason: string }> = []
+    for (const action of t.actions) {
+      switch (action.type) {
+        case 'reply': {
+          const sent = await sendReply(state, action, key)
+          if (sent) {
+            state = withHistory(state, [{ role: 'bot', text: action.text, at: now() }], playbook)
+          } else {
+            const failed = decide(state, { type: 'delivery_failed', at: now() }, playbook)
+            if (failed.next.stage !== state.stage) observe.transition(state.stage, failed.next.stage)
+            return run(failed, key, playbook)
+          }
+          break
+        }
+        case 'record_qualification':
+          await attempt('custom_attributes', state.ref, () => chatwoot.mergeCustomAttributes(state.ref, qualificationAttributes(state, playbook)))
+          break
+        case 'add_labels':
+          await attempt('labels', state.ref, () => chatwoot.addLabels(state.ref, [...action.labels]))
+          break
+        case 'update_contact': {
+          const contactId = state.contactId
+          const patch = contactPatch(state)
+          if (contactId !== undefined && Object.keys(patch).length > 0) {
+            await attempt('update_contact', state.ref, () => chatwoot.updateContact(state.ref.accountId, contactId, patch))
+          }
+          break
+        }
+        case 'handoff':
+          await handOff(state, action.reason, playbook)
+          break
+        case 'trigger_workflow':
+          if (action.workflow === 'lead_qualified') observe.qualified()
+          workflowsToFire.push({ workflow: action.workflow, reason: action.reason })
+          break
+      }
+    }
+    for (const w of workflowsToFire) fireWorkflow(state, w.workflow, w.reason, key, playbook)
+    return state
+  }
+
+  const sendReply = async (state: ConversationState, action: Extract<Action, { type: 'reply' }>, key: string): Promise<boolean> => {
+    try {
+      await chatwoot.sendMessage(state.ref, {
+        content: action.text,
+        ...(action.choices !== undefined ? { items: action.choices.map((c) => ({ title: c.title, value: c.value })) } : {}),
+        // One reply per lead turn: the same key on a retry lets the client recognise a reply already posted.
+        echoId: `sdr:${conversationTag(state.ref)}:${key}`,
+      })
+      observe.reply('sent')
+      return true
+    } catch (err) {
+      observe.reply('failed')
+      log.error({ ...ids(state.ref), err }, 'Reply could not be delivered')
+      return false
+    }
+  }
+
+  const apply = (state: ConversationState, t: Transition): Transition => {
+    if (t.next.stage !== state.stage) observe.transition(state.stage, t.next.stage)
+    return t
+  }
+
+  const leadTurn = async (state: ConversationState, jobs: readonly MessageJob[], playbook: Playbook): Promise<ConversationState> => {
+    const last = jobs[jobs.length - 1]
+    if (last === undefined) return state
+    const key = String(last.messageId)
+    const texts = jobs.map(messageText).filter((t) => t !== '')
+    let current: ConversationState = {
+      ...state,
+      contactId: last.contact.id ?? state.contactId,
+      inboxId: last.inboxId ?? state.inboxId,
+      answeredMessageIds: [...state.answeredMessageIds, ...jobs.map((j) => j.messageId)].slice(-ANSWERED_IDS_KEPT),
+    }
+    current = withHistory(current, texts.map((text) => ({ role: 'lead' as const, text, at: last.receivedAt })), playbook)
+
+    await attempt('typing_on', state.ref, () => chatwoot.setTyping(state.ref, true))
+    let analysis: TurnAnalysis
+    if (texts.length === 0) {
+      analysis = { reply: mediaOnlyText(playbook, current.language), fields: {}, intent: 'other', language: current.language, confidence: 1 }
+    } else {
+      analysis = (await brain.analyze({ state: current, messages: texts, playbook })).analysis
+    }
+    const t = apply(current, decide(current, { type: 'lead_turn', analysis, at: now() }, playbook))
+
+    // A human may have taken the conversation while the model was thinking: look again before posting.
+    if (t.actions.some((a) => a.type === 'reply')) {
+      let status: string | undefined
+      try {
+        status = (await chatwoot.getConversation(state.ref)).status
+      } catch (err) {
+        log.warn({ ...ids(state.ref), err }, 'Could not re-check the conversation status; replying anyway')
+      }
+      if (status !== undefined && status !== 'pending') {
+        observe.reply('suppressed')
+        await attempt('typing_off', state.ref, () => chatwoot.setTyping(state.ref, false))
+        const taken = decide(current, { type: 'chatwoot_status', status: status as 'open', at: now() }, playbook).next
+        log.info({ ...ids(state.ref), status }, 'Reply suppressed: a human has the conversation')
+        return taken
+      }
+    }
+    const next = await run(t, key, playbook)
+    await attempt('typing_off', state.ref, () => chatwoot.setTyping(state.ref, false))
+    return next
+  }
+
+  return {
+    async handle (_lane, jobs) {
+      const first = jobs[0]
+      if (first === undefined) return
+      const started = now()
+      const playbook = opts.playbook()
+      const ref = first.ref
+      let state = await states.load(ref) ?? initialState(ref, playbook.language, started)
+      const fresh: MessageJob[] = []
+      for (const job of jobs) {
+        if (job.kind === 'status') {
+          state = apply(state, decide(state, { type: 'chatwoot_status', status: job.status, at: job.receivedAt }, playbook)).next
+        } else if (!state.answeredMessageIds.includes(job.messageId)) {
+          fresh.push(job)
+        }
+      }
+      try {
+        if (fresh.length > 0 && state.owner === 'bot' && state.stage !== 'opted_out') {
+          state = await leadTurn(state, fresh, playbook)
+        } else if (fresh.length > 0) {
+          // A human has it (or the lead opted out): remember the ids, not the words.
+          state = { ...state, answeredMessageIds: [...state.answeredMessageIds, ...fresh.map((j) => j.messageId)].slice(-ANSWERED_IDS_KEPT) }
+        }
+      } catch (err) {
+        // Nothing a lead wrote is dropped silently: hand the conversation to a human with a note.
+        log.error({ ...ids(ref), err }, 'Conversation turn failed; handing off')
+        const failed: ConversationState = { ...state, stage: 'handoff', owner: 'human', handoffReason: 'processing_failed', updatedAt: now() }
+        await handOff(failed, 'processing_failed', playbook)
+        state = failed
+      }
+      await states.save({ ...state, updatedAt: now() })
+      if (fresh.length > 0) observe.turn(now() - started)
+    },
+    async drain (timeoutMs) {
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        Promise.allSettled([...background]),
+        new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs) }),
+      ])
+      clearTimeout(timer)
+    },
+  }
+}
+
+function withHistory (state: ConversationState, entries: readonly HistoryEntry[], playbook: Playbook): ConversationState {
+  if (entries.length === 0) return state
+  // Kept bounded: only the model's window (plus slack) is ever needed.
+  return { ...state, history: [...state.history, ...entries].slice(-playbook.limits.history_messages * 2) }
+}
+
+function contactPatch (state: ConversationState): { name?: string, email?: string, phone_number?: string } {
+  const patch: { name?: string, email?: string, phone_number?: string } = {}
+  if (state.fields['name'] !== undefined) patch.name = state.fields['name']
+  if (state.fields['email'] !== undefined) patch.email = state.fields['email']
+  if (state.fields['phone'] !== undefined) patch.phone_number = state.fields['phone']
+  return patch
+}

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto'
+import { request } from 'undici'
+import { startFakeChatwoot, type FakeChatwoot, type FakeRef, type StoredMessage } from './fake-chatwoot.js'
+import { startFakeN8n, type FakeN8n } from './fake-n8n.js'
+import { startFakeOpenAi, type FakeOpenAi, type Respond } from './fake-openai.js'
+import { messageFixture } from './fixtures.js'
+import { chatwootHeaders } from './sign.js'
+import { startTestApp, type EnvOverrides, type TestApp } from './app.js'
+
+// The whole pipeline on loopback: the real app and worker, with stand-ins playing Chatwoot,
+// OpenAI and n8n. Webhooks are signed like Chatwoot signs them and sent over real HTTP.
+
+export const SECRET = 'pipeline-secret-0123456789'
+
+export interface Pipeline {
+  readonly app: TestApp
+  readonly chatwoot: FakeChatwoot
+  readonly n8n: FakeN8n
+  readonly openai: FakeOpenAi | undefined
+  /** A lead message as Chatwoot would deliver it; the conversation status is the stand-in's. */
+  say (ref: FakeRef, text: string, opts?: { deliveryId?: string, messageId?: number, status?: string }): Promise<{ statusCode: number, body: { status?: string, reason?: string } }>
+  /** Chatwoot telling the bot about a status change (a human took it, handed it back). */
+  statusEvent (ref: FakeRef, status: 'open' | 'pending' | 'resolved'): Promise<number>
+  /** Public (non-private) messages the bot posted. */
+  replies (ref: FakeRef): StoredMessage[]
+  notes (ref: FakeRef): StoredMessage[]
+  /** Resolves once the bot has posted `count` public replies in the conversation. */
+  waitForReplies (ref: FakeRef, count: number, timeoutMs?: number): Promise<StoredMessage[]>
+  metrics (): Promise<string>
+  close (): Promise<void>
+}
+
+export interface PipelineOptions {
+  readonly env?: EnvOverrides
+  /** Start an OpenAI stand-in answering with this, and give the app a key for it. */
+  readonly openai?: Respond
+}
+
+let nextMessageId = 700_000
+
+export async function startPipeline (opts: PipelineOptions = {}): Promise<Pipeline> {
+  const chatwoot = await startFakeChatwoot()
+  const n8n = await startFakeN8n()
+  const openai = opts.openai !== undefined ? await startFakeOpenAi({ respond: opts.openai }) : undefined
+  const app = await startTestApp({
+    CHATWOOT_WEBHOOK_SECRET: SECRET,
+    CHATWOOT_BASE_URL: chatwoot.url,
+    CHATWOOT_ACCESS_TOKEN: chatwoot.botToken,
+    N8N_BASE_URL: n8n.url,
+    N8N_API_KEY: 'n8n-key',
+    N8N_WEBHOOK_LEAD_QUALIFIED: '/webhook/lead-qualified',
+    N8N_WEBHOOK_HANDOFF: '/webhook/handoff',
+    N8N_WEBHOOK_LEAD_DISQUALIFIED: '/webhook/lead-disqualified',
+    N8N_WEBHOOK_MEETING_REQUESTED: '/webhook/meeting-requested',
+    BOT_DEBOUNCE_MS: '50',
+    BOT_MAX_WAIT_MS: '500',
+    CHATWOOT_TIMEOUT_MS: '1000',
+    N8N_TIMEOUT_MS: '500',
+    CONVERSATION_RATE_LIMIT_REQUESTS: '1000',
+    ...(openai !== undefined ? { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: openai.baseUrl, OPENAI_TIMEOUT_MS: '800' } : {}),
+    ...opts.env,
+  }, { defaultHandler: true })
+
+  const post = async (body: Buffer, deliveryId?: string) => {
+    const headers = chatwootHeaders(body, { secret: SECRET, timestamp: Math.floor(Date.now() / 1000), ...(deliveryId !== undefined ? { deliveryId } : {}) })
+    const res = await request(`${app.url}/api/v1/webhooks/agentbot`, { method: 'POST', headers, body })
+    return { statusCode: res.statusCode, body: await res.body.json() as { status?: string, reason?: string } }
+  }
+
+  const replies = (ref: FakeRef) => chatwoot.messages(ref).filter((m) => !m.private && m.messageType === 1)
+  return {
+    app,
+    chatwoot,
+    n8n,
+    openai,
+    async say (ref, text, o = {}) {
+      const m = messageFixture('message_created.incoming.whatsapp')
+      const conv = chatwoot.conversation(ref)
+      m.id = o.messageId ?? nextMessageId++
+      m.content = text
+      m.account.id = ref.accountId
+      m.conversation.id = ref.conversationId
+      m.conversation.status = o.status ?? conv.status
+      return post(Buffer.from(JSON.stringify(m)), o.deliveryId ?? randomUUID())
+    },
+    async statusEvent (ref, status) {
+      chatwoot.setStatus(ref, status)
+      const body = JSON.parse(JSON.stringify({
+        event: 'conversation_status_changed', id: ref.conversationId, status, account: { id: ref.accountId }, inbox_id: 12, updated_at: Date.now() / 1000, changed_attributes: null,
+      }))
+      return (await post(Buffer.from(JSON.stringify(body)))).statusCode
+    },
+    replies,
+    notes: (ref) => chatwoot.messages(ref).filter((m) => m.private),
+    async waitForReplies (ref, count, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs
+      while (replies(ref).length < count) {
+        if (Date.now() > deadline) throw new Error(`expected ${count} replies in ${ref.conversationId}, got ${replies(ref).length}`)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      return replies(ref)
+    },
+    async metrics () {
+      const res = await request(`${app.url}/metrics`)
+      return res.body.text()
+    },
+    async close () {
+      await app.close()
+      await Promise.all([chatwoot.close(), n8n.close(), openai?.close()])
+    },
+  }
+}
+
+/** Waits until the app's queue is empty and nothing is running. */
+export async function settle (p: Pipeline, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms
+  await new Promise((resolve) => setTimeout(resolve, 80))
+  while (p.app.app.queue.stats().lanes > 0) {
+    if (Date.now() > deadline) throw new Error('queue did not settle')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}

@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto'
+import { Redis } from 'ioredis'
+
+/** Database 15 by default, so tests never touch a development database. */
+export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379/15'
+
+async function probe (): Promise<string | undefined> {
+  const client = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 500,
+    commandTimeout: 500,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  })
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    const pong = await client.ping()
+    return pong === 'PONG' ? undefined : `PING answered ${pong}`
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err)
+  } finally {
+    client.disconnect()
+  }
+}
+
+const failure = await probe()
+
+/** True when Redis answered a PING at module load (500 ms budget). */
+export const redisAvailable = failure === undefined
+
+/**
+ * Call at the top of a Redis suite (next to describe.skipIf(!redisAvailable)): when Redis is
+ * absent the skip is announced on the console, never silent.
+ */
+export function warnIfRedisMissing (suite: string): void {
+  if (!redisAvailable) {
+    console.warn(`[SKIPPED] ${suite}: Redis at ${REDIS_URL} did not answer PING (${failure ?? 'unknown'}). Start Redis or set REDIS_URL.`)
+  }
+}
+
+/** A unique key prefix, e.g. "test:3f9a1c2b:". */
+export const uniquePrefix = (): string => `test:${randomBytes(4).toString('hex')}:`
+
+/** A plain client for a test (not the app's), erroring loudly rather than queueing while down. */
+export function createTestRedis (): Redis {
+  return new Redis(REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 1000 })
+}
+
+/** Deletes every key under the prefix. */
+export async function cleanPrefix (client: Redis, prefix: string): Promise<number> {
+  let cursor = '0'
+  let deleted = 0
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
+    cursor = next
+    if (keys.length > 0) deleted += await client.del(...keys)
+  } while (cursor !== '0')
+  return deleted
+}
+
+/** Keys currently under the prefix. */
+export async function keysUnder (client: Redis, prefix: string): Promise<string[]> {
+  const found: string[] = []
+  let cursor = '0'
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
+    cursor = next
+    found.push(...keys)
+  } while (cursor !== '0')
+  return found.sort()
+}

@@ -1,0 +1,118 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startFakeChatwoot, type FakeChatwoot } from '../helpers/fake-chatwoot.js'
+import { VECTORS, fixtureBytes } from '../helpers/fixtures.js'
+import { postWebhook, send } from '../helpers/http.js'
+import { chatwootHeaders } from '../helpers/sign.js'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+async function freePort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+interface Running {
+  readonly child: ChildProcess
+  readonly stdout: string[]
+  readonly stderr: string[]
+  readonly exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
+}
+
+/** The real entry point, as `npm run dev` runs it, with only the environment given here. */
+function spawnServer (env: Record<string, string>): Running {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const stdout: string[] = []
+  const stderr: string[] = []
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => stdout.push(chunk))
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk))
+  const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }))
+  })
+  return { child, stdout, stderr, exited }
+}
+
+const logLines = (r: Running) => r.stdout.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg?: string, level: number, [k: string]: unknown })
+
+async function waitForHealth (url: string, r: Running, timeoutMs = 8000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (r.child.exitCode !== null) throw new Error(`server exited early: ${r.stderr.join('')}`)
+    try {
+      if ((await send(url, { path: '/api/v1/health' })).status === 200) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`server did not become healthy in ${timeoutMs} ms: ${r.stderr.join('')}`)
+}
+
+const running: Running[] = []
+const stands: FakeChatwoot[] = []
+afterEach(async () => {
+  for (const r of running.splice(0)) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL')
+  await Promise.all(stands.splice(0).map((s) => s.close()))
+})
+
+describe('server process', () => {
+  it('starts, accepts a signed webhook, and on SIGTERM finishes the accepted job and exits 0', async () => {
+    const chatwoot = await startFakeChatwoot()
+    stands.push(chatwoot)
+    const port = await freePort()
+    const r = spawnServer({
+      APP_ENV: 'dev',
+      APP_HOST: '127.0.0.1',
+      APP_PORT: String(port),
+      LOG_LEVEL: 'info',
+      CHATWOOT_WEBHOOK_SECRET: VECTORS.secret,
+      CHATWOOT_BASE_URL: chatwoot.url,
+      CHATWOOT_ACCESS_TOKEN: chatwoot.botToken,
+      // A long debounce: the job is still waiting when SIGTERM arrives, so only the drain can run it.
+      BOT_DEBOUNCE_MS: '30000',
+      BOT_MAX_WAIT_MS: '30000',
+      SHUTDOWN_TIMEOUT_MS: '5000',
+    })
+    running.push(r)
+    const url = `http://127.0.0.1:${port}`
+    await waitForHealth(url, r)
+
+    const body = fixtureBytes('message_created.incoming.whatsapp')
+    const accepted = await postWebhook(url, body, chatwootHeaders(body, { secret: VECTORS.secret, timestamp: Math.floor(Date.now() / 1000) }))
+    expect({ status: accepted.status, body: accepted.json }).toEqual({ status: 200, body: { status: 'accepted' } })
+    const ref = { accountId: 3, conversationId: 1487 }
+    expect(chatwoot.messages(ref)).toEqual([])
+
+    r.child.kill('SIGTERM')
+    const exit = await r.exited
+    expect(exit).toEqual({ code: 0, signal: null })
+
+    // The job accepted before SIGTERM ran during shutdown: the bot's reply reached Chatwoot before exit.
+    expect(chatwoot.messages(ref).length).toBeGreaterThanOrEqual(1)
+    const msgs = logLines(r).map((l) => l.msg)
+    expect(msgs).toContain('Shutting down')
+    expect(msgs).toContain('Shutdown complete')
+    expect(msgs).not.toContain('Shutdown timed out with conversation work still queued')
+    expect(logLines(r).find((l) => l.msg === 'Shutting down')).toMatchObject({ signal: 'SIGTERM' })
+    expect(logLines(r).filter((l) => l.level >= 50)).toEqual([])
+  }, 15_000)
+
+  it('refuses to start in prod without its required values, listing all of them, exit 1', async () => {
+    const r = spawnServer({ APP_ENV: 'prod', APP_PORT: String(await freePort()) })
+    running.push(r)
+    const exit = await r.exited
+    expect(exit.code).toBe(1)
+    const stderr = r.stderr.join('')
+    for (const name of ['CHATWOOT_BASE_URL', 'CHATWOOT_WEBHOOK_SECRET', 'CHATWOOT_ACCESS_TOKEN', 'OPENAI_API_KEY']) expect(stderr).toContain(name)
+  }, 10_000)
+})
