@@ -91,7 +91,6 @@ export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise
   await app.register(requestLog)
   await app.register(metricsPlugin, { metrics })
   await app.register(storesPlugin, { config, clock, metrics, ...(deps.redis !== undefined ? { redis: deps.redis } : {}) })
-  await app.register(cors, { origin: [...config.http.allowedOrigins], methods: ['GET', 'POST'] })
 
   const playbook = deps.playbook ?? await loadPlaybook(config.bot.playbookPath)
   app.decorate('playbook', playbook)
@@ -123,21 +122,26 @@ export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise
   app.decorate('queue', queue)
 
   await app.register(webhookRoutes, { config, clock, stores: app.stores, queue, metrics })
-  await app.register(healthRoutes, {
-    stores: app.stores,
-    isShuttingDown: () => app.lifecycle.shuttingDown,
-    queueStats: () => queue.stats(),
-  })
-  if (config.metrics.enabled) {
-    await app.register(metricsRoutes, {
-      registry: metrics.registry,
-      beforeCollect: () => {
-        const s = queue.stats()
-        metrics.queueDepth.set(s.depth)
-        metrics.queueOldestAge.set(s.oldestAgeMs / 1000)
-      },
+  // CORS only where a browser may call (a status page reading health or metrics). The webhook is
+  // server-to-server: Chatwoot sends no Origin, and an onRequest hook there would cost every delivery.
+  await app.register(async (browser) => {
+    await browser.register(cors, { origin: [...config.http.allowedOrigins], methods: ['GET'] })
+    await browser.register(healthRoutes, {
+      stores: app.stores,
+      isShuttingDown: () => app.lifecycle.shuttingDown,
+      queueStats: () => queue.stats(),
     })
-  }
+    if (config.metrics.enabled) {
+      await browser.register(metricsRoutes, {
+        registry: metrics.registry,
+        beforeCollect: () => {
+          const s = queue.stats()
+          metrics.queueDepth.set(s.depth)
+          metrics.queueOldestAge.set(s.oldestAgeMs / 1000)
+        },
+      })
+    }
+  })
 
   app.addHook('onClose', async () => {
     app.lifecycle.shuttingDown = true

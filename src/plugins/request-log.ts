@@ -2,8 +2,8 @@ import fp from 'fastify-plugin'
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Ids worth a log line, filled in by the handler once it knows them. Never content. */
-    logContext: Record<string, string | number | undefined>
+    /** Ids worth a log line, set by handlers that know them (the webhook). Never content. */
+    logContext: Record<string, string | number | undefined> | null
   }
 }
 
@@ -14,11 +14,9 @@ const PROBES = new Set(['/api/v1/health', '/api/v1/readiness', '/metrics'])
  * status and duration, plus the ids the handler learned. Probes log at debug so they do not drown the rest.
  */
 export default fp(async (app) => {
-  app.decorateRequest('logContext')
-  app.addHook('onRequest', async (request) => {
-    request.logContext = {}
-  })
-  app.addHook('onResponse', async (request, reply) => {
+  // null until a handler fills it: no per-request hook is needed to create it.
+  app.decorateRequest('logContext', null)
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched'
     const line = {
       method: request.method,
@@ -29,5 +27,6 @@ export default fp(async (app) => {
     }
     if (PROBES.has(route) && reply.statusCode < 400) request.log.debug(line, 'request completed')
     else request.log.info(line, 'request completed')
+    done()
   })
 }, { name: 'request-log' })

@@ -48,15 +48,13 @@ const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app, opts)
   const answer = (reply: FastifyReply, event: string, outcome: Outcome, reason?: string) => {
     metrics.webhookEvents.inc({ event, outcome })
     if (reason !== undefined) metrics.webhookIgnored.inc({ reason })
-    reply.request.logContext['outcome'] = outcome
-    reply.request.logContext['reason'] = reason
+    logTo(reply.request, { outcome, reason })
     return reply.code(200).send(reason === undefined ? { status: outcome } : { status: outcome, reason })
   }
 
   const refuse = (reply: FastifyReply, statusCode: number, code: string, message: string, event: string, outcome: string) => {
     metrics.webhookEvents.inc({ event, outcome })
-    reply.request.logContext['outcome'] = outcome
-    reply.request.logContext['reason'] = code
+    logTo(reply.request, { outcome, reason: code })
     const error = { 400: 'Bad Request', 401: 'Unauthorized', 429: 'Too Many Requests' }[statusCode] ?? 'Error'
     return reply.code(statusCode).send({ statusCode, code, error, message })
   }
@@ -78,7 +76,7 @@ const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app, opts)
       return refuse(reply, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json', 'unverified', 'invalid_payload')
     }
     const deliveryId = headerValue(request.headers['x-chatwoot-delivery'])
-    request.logContext['deliveryId'] = deliveryId
+    logTo(request, { deliveryId })
 
     // 2. Signature over the raw bytes, before anything reads the body.
     if (!authenticated) {
@@ -91,7 +89,7 @@ const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app, opts)
         toleranceSeconds: webhook.timestampToleranceSeconds,
       })
       if (!sig.ok) return refuseUnauthenticated(request, reply, sig.reason)
-      request.logContext['scheme'] = sig.scheme
+      logTo(request, { scheme: sig.scheme })
     }
 
     // 3. Parse and validate the envelope.
@@ -107,13 +105,12 @@ const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app, opts)
     }
     const event = envelope.data.event
     if (!isKnownEvent(event)) return answer(reply, 'unknown', 'ignored', 'unknown_event')
-    request.logContext['event'] = event
+    logTo(request, { event })
 
     const c = classifyEvent(event, body, { deliveryId, accountId: config.chatwoot.accountId, now: clock.now() })
     if (c.outcome === 'invalid') return refuse(reply, 400, 'INVALID_PAYLOAD', c.message, event, 'invalid_payload')
     const ref = c.outcome === 'act' ? c.job.ref : c.ref
-    request.logContext['accountId'] = ref?.accountId
-    request.logContext['conversationId'] = ref?.conversationId
+    logTo(request, { accountId: ref?.accountId, conversationId: ref?.conversationId })
 
     // 4. Dedupe on every key that names this event.
     if (!await stores.dedupe.claim(c.dedupeKeys, limits.dedupeTtlSeconds)) return answer(reply, event, 'duplicate')
@@ -151,10 +148,14 @@ const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app, opts)
     // Chatwoot < 4.13 signs nothing: the unguessable path is the only proof the caller knows the secret.
     app.post<{ Params: { token: string } }>(`${WEBHOOK_PATH}/:token`, { bodyLimit: webhook.bodyLimitBytes }, async (request, reply) => {
       if (!safeEqual(request.params.token, pathToken)) return refuseUnauthenticated(request, reply, 'bad_path_token')
-      request.logContext['scheme'] = 'path_token'
+      logTo(request, { scheme: 'path_token' })
       return handle(request, reply, true)
     })
   }
+}
+
+function logTo (request: FastifyRequest, fields: Record<string, string | number | undefined>): void {
+  request.logContext = request.logContext === null ? fields : Object.assign(request.logContext, fields)
 }
 
 function headerValue (value: string | string[] | undefined): string | undefined {
