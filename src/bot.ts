@@ -80,7 +80,7 @@ export function createBot (deps: BotDeps): ConversationWorker {
 
   const { apiKey } = config.openai
   const primary: Brain | undefined = apiKey !== undefined
-    ? createOpenAiBrain(createOpenAiClient({ apiKey, baseUrl: config.openai.baseUrl, model: config.openai.model, timeoutMs: config.openai.timeoutMs, maxTokens: config.openai.maxTokens, onCall }), { timeoutMs: config.openai.timeoutMs })
+    ? createOpenAiBrain(createOpenAiClient({ apiKey, baseUrl: config.openai.baseUrl, model: config.openai.model, timeoutMs: config.openai.timeoutMs, maxTokens: config.openai.maxTokens, onCall }))
     : undefined
   const brain = createFallbackBrain(primary, createScriptedBrain(), (e) => {
     metrics.brainCalls.inc({ adapter: e.adapter, outcome: e.outcome })

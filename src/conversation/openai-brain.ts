@@ -63,7 +63,8 @@ export function buildSystemPrompt (playbook: Playbook, input: BrainInput): strin
   ].filter((s) => s !== '').join('\n\n')
 }
 
-export function createOpenAiBrain (llm: LlmPort, opts: { timeoutMs: number }): Brain {
+/** The client enforces the deadline (OPENAI_TIMEOUT_MS): past it, the fallback brain answers. */
+export function createOpenAiBrain (llm: LlmPort): Brain {
   return {
     name: 'openai',
     async analyze (input) {
@@ -74,13 +75,11 @@ export function createOpenAiBrain (llm: LlmPort, opts: { timeoutMs: number }): B
         content: h.role === 'lead' ? quoteLead(h.text) : h.text,
       }))
       if (messages.length === 0) messages.push({ role: 'user', content: quoteLead(input.messages.join('\n')) })
-      const signal = AbortSignal.timeout(opts.timeoutMs)
       const result = await llm.complete({
         system: buildSystemPrompt(playbook, input),
         messages,
         schema: analysisSchema(playbook),
         schemaName: 'lead_turn',
-        signal,
       })
       const v = result.value
       const fields: Record<string, string> = {}

@@ -1,14 +1,15 @@
 import { z } from 'zod'
 
-// Chatwoot's webhook bodies (FACTS.md §2). Only what we read is declared; everything else passes
-// through untouched, so a new Chatwoot field never breaks the webhook.
+// Chatwoot's webhook bodies (FACTS.md §2). Only what we read is declared; unknown keys are
+// accepted and dropped (zod's default "strip"), so a new Chatwoot field never breaks the webhook,
+// and parsing does not copy the dozens of fields we never read.
 
 const id = z.number().int().nonnegative()
 
 export const conversationStatusSchema = z.enum(['open', 'pending', 'resolved', 'snoozed'])
 export type ChatwootConversationStatus = z.infer<typeof conversationStatusSchema>
 
-const contactSchema = z.looseObject({
+const contactSchema = z.object({
   id: id.optional(),
   name: z.string().nullish(),
   email: z.string().nullish(),
@@ -16,7 +17,7 @@ const contactSchema = z.looseObject({
   type: z.string().nullish(),
 })
 
-export const conversationDataSchema = z.looseObject({
+export const conversationDataSchema = z.object({
   id,
   inbox_id: id.optional(),
   status: conversationStatusSchema,
@@ -24,7 +25,7 @@ export const conversationDataSchema = z.looseObject({
   channel: z.string().optional(),
   labels: z.array(z.string()).optional(),
   custom_attributes: z.record(z.string(), z.unknown()).nullish(),
-  meta: z.looseObject({
+  meta: z.object({
     sender: contactSchema.nullish(),
     assignee_type: z.string().nullish(),
   }).optional(),
@@ -32,24 +33,24 @@ export const conversationDataSchema = z.looseObject({
   timestamp: z.number().optional(),
 })
 
-const attachmentSchema = z.looseObject({
+const attachmentSchema = z.object({
   id: id.optional(),
   file_type: z.string().optional(),
   transcribed_text: z.string().nullish(),
 })
 
-export const messageEventSchema = z.looseObject({
+export const messageEventSchema = z.object({
   event: z.enum(['message_created', 'message_updated']),
   id,
-  account: z.looseObject({ id }),
-  inbox: z.looseObject({ id }).optional(),
+  account: z.object({ id }),
+  inbox: z.object({ id }).optional(),
   conversation: conversationDataSchema,
   message_type: z.enum(['incoming', 'outgoing', 'template', 'activity']),
   private: z.boolean().default(false),
   content: z.string().nullish(),
   content_type: z.string().nullish(),
   content_attributes: z.record(z.string(), z.unknown()).nullish(),
-  sender: z.looseObject({ id: id.optional(), type: z.string().nullish() }).nullish(),
+  sender: z.object({ id: id.optional(), type: z.string().nullish() }).nullish(),
   attachments: z.array(attachmentSchema).optional(),
   created_at: z.union([z.string(), z.number()]).optional(),
   event_id: z.string().optional(),
@@ -58,7 +59,7 @@ export type MessageEvent = z.infer<typeof messageEventSchema>
 
 export const conversationEventSchema = conversationDataSchema.extend({
   event: z.enum(['conversation_opened', 'conversation_resolved', 'conversation_status_changed', 'conversation_updated']),
-  account: z.looseObject({ id }),
+  account: z.object({ id }),
   changed_attributes: z.array(z.record(z.string(), z.unknown())).nullish(),
   event_id: z.string().optional(),
 })
@@ -75,7 +76,7 @@ export const KNOWN_EVENTS = [
 ] as const
 export type KnownEvent = typeof KNOWN_EVENTS[number]
 
-export const envelopeSchema = z.looseObject({
+export const envelopeSchema = z.object({
   event: z.string().min(1).max(100),
 })
 

@@ -129,9 +129,12 @@ export function localize (text: Localized, language: string, fallback: string): 
  * lead gave a name.
  */
 export function fillTemplate (text: string, values: Readonly<Record<string, string | undefined>>): string {
-  const filled = text.replace(/\{(\w+)\}([,!]?\s*)/g, (_whole, key: string, tail: string) => {
+  const filled = text.replace(/(,\s*)?\{(\w+)\}([,!]?\s*)/g, (_whole, lead: string | undefined, key: string, tail: string) => {
     const value = values[key]
-    return value === undefined || value === '' ? '' : value + tail
+    if (value !== undefined && value !== '') return (lead ?? '') + value + tail
+    // "Obrigada, {name}!" → "Obrigada!": the comma before it goes, the punctuation after it stays.
+    return lead !== undefined ? tail.replace(/^,/, '') : ''
   }).replace(/\s+([,.!?])/g, '$1').trim()
-  return filled.charAt(0).toUpperCase() + filled.slice(1)
+  // Past an opening "¿" or "¡" too: "{name}, ¿de qué…" → "¿De qué…".
+  return filled.replace(/^([¿¡]?)(\p{Ll})/u, (_m, open: string, letter: string) => open + letter.toUpperCase())
 }

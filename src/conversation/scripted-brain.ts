@@ -28,7 +28,7 @@ const OPT_OUT_SHORT = /^(pare|parar|para|sair|stop|cancelar|cancel|unsubscribe|c
 const HUMAN = [
   /\b(falar|conversar|atendimento) com (um |uma |o |a |algum |alguma )?(humano|pessoa|atendente|vendedor|vendedora|consultor|consultora|especialista|gente)/,
   /\b(humano|atendente|pessoa de verdade|pessoa real)\b/,
-  /\b(talk|speak|chat) (to|with) (a |an |someone|somebody|the )?(human|person|agent|representative|salesperson|sales|real)/,
+  /\b(talk|speak|chat) (to|with) ((a |an |the )?(human|person|agent|representative|salesperson|sales|real)|someone|somebody)/,
   /\b(human|real person|live agent|representative|operator)\b/,
   /\b(hablar|conversar) con (un |una |alguien|el |la )?(humano|persona|agente|asesor|vendedor)/,
 ]
@@ -38,16 +38,16 @@ const QUESTION_START = /^(quanto|qual|quais|como|quando|onde|o que|por que|porqu
 
 const EMAIL = /[^\s@<>(),;:]{1,64}@[^\s@<>(),;:]{1,255}\.[a-z]{2,24}/i
 const PHONE = /(?:\+?\d[\d\s().-]{7,18}\d)/
-const NAME_PREFIX = /(?:meu nome (?:é|e|eh)|me chamo|pode me chamar de|my name is|call me|me llamo|mi nombre es)\s+([\p{L}'-]+(?:\s+(?!e\b|and\b|y\b|da empresa|from\b|de la\b)[\p{L}'-]+){0,3})/iu
-const NAME_SOFT = /(?:^|[.!,]\s*)(?:sou (?:o |a )?|aqui (?:e|é) (?:o |a )?|i'?m |i am |this is |soy )(\p{Lu}[\p{L}'-]+(?:\s+\p{Lu}[\p{L}'-]+){0,2})/u
-const COMPANY = /(?:da empresa|na empresa|empresa|trabalho (?:na|no|em|para|pra)|sou d[ao]|falo d[ao]|from|work (?:at|for)|company(?: is)?|de la empresa|trabajo en)\s+(\p{Lu}[\p{L}\d&.'-]*(?:\s+(?:\p{Lu}|\d)[\p{L}\d&.'-]*){0,3})/u
+const NAME_PREFIX = /(?:meu nome (?:é|e|eh)|me chamo|pode me chamar de|my name is|call me|me llamo|mi nombre es)\s+([\p{L}'-]+(?:[ \t]+(?!e\b|and\b|y\b|da empresa|from\b|de la\b)[\p{L}'-]+){0,3})/iu
+const NAME_SOFT = /(?:^|[.!,]\s*)(?:[Ss]ou (?:o |a )?|[Aa]qui (?:e|é) (?:o |a )?|[Ii]['’]?m |[Ii] am |[Tt]his is |[Ss]oy )(\p{Lu}[\p{L}'-]+(?:[ \t]+\p{Lu}[\p{L}'-]+){0,2})/mu
+const COMPANY = /(?:da empresa|na empresa|empresa|trabalho (?:na|no|em|para|pra)|sou d[ao]|falo d[ao]|from|work (?:at|for)|company(?: is)?|de la empresa|trabajo en)\s+(\p{Lu}[\p{L}\d&.'-]*(?:[ \t]+(?:\p{Lu}|\d)[\p{L}\d&.'-]*){0,3})/u
 const ROLE = /\b(ceo|cto|cfo|coo|cmo|diretor[a]?(?: \p{L}+)?|gerente(?: de \p{L}+| \p{L}+)?|coordenador[a]?(?: de \p{L}+)?|analista(?: de \p{L}+)?|supervisor[a]?|socio|socia|dono|dona|fundador[a]?|founder|owner|head of \p{L}+|vp of \p{L}+|(?:sales |marketing |product )?manager|director(?: of \p{L}+)?|engineer|desenvolvedor[a]?|developer|vendedor[a]?|consultor[a]?|gerente)\b/iu
 const BUDGET = /(?:r\$|us\$|\$|€|usd|brl)\s*\d[\d.,]*\s*(?:mil|k)?|\d[\d.,]*\s*(?:mil|k)?\s*(?:reais|dolares|dollars|euros|por mes|\/mes|per month|al mes)/i
 const TIMELINE = /\b(este mes|esse mes|mes que vem|proximo mes|semana que vem|proxima semana|em \d+ (?:dias|semanas|meses)|ate \d+ meses|urgente|imediatamente|o quanto antes|this (?:month|week|quarter)|next (?:month|week|quarter)|asap|in \d+ (?:days|weeks|months)|right away|este mes|el proximo mes|lo antes posible|sem pressa|no rush|so pesquisando|just looking)\b/
 const NEED = /\b(?:quero|queremos|preciso|precisamos|gostaria de|estou procurando|buscamos|we need|i need|we want|looking for|necesito|necesitamos|queremos)\b\s+(.{6,200})/i
 
 const LANG_WORDS: Record<string, RegExp> = {
-  'pt-BR': /\b(voce|voces|obrigad[oa]|nao|sim|quero|preciso|empresa|ola|oi|tudo|bem|meu|minha|para|com|uma|estou|trabalho|gostaria|tenho|pra|vcs|da|do)\b/g,
+  'pt-BR': /\b(voce|voces|obrigad[oa]|nao|sim|quero|preciso|empresa|que|ola|oi|tudo|bem|meu|minha|para|com|uma|estou|trabalho|gostaria|tenho|pra|vcs|da|do)\b/g,
   en: /\b(the|i|you|my|is|what|hello|hi|want|need|thanks|thank|company|and|how|we|our|work|with|please|yes|name|to|talk|speak|can|would|like|human|about|information)\b/g,
   es: /\b(hola|quiero|gracias|mi|es|que|usted|tengo|necesito|nosotros|el|la|y|trabajo|empresa|buenos|buenas|por favor|somos|soy|llamo)\b/g,
 }

@@ -40,7 +40,7 @@ function firstName (name: string | undefined): string | undefined {
 
 /** Bounded at a sentence or word boundary, so a long model answer never floods the lead. */
 export function boundReply (reply: string, max: number): string {
-  const clean = reply.replace(/\s+\n/g, '\n').trim()
+  const clean = reply.replace(/[ \t]+\n/g, '\n').trim()
   if (clean.length <= max) return clean
   const cut = clean.slice(0, max - 1)
   const sentence = Math.max(cut.lastIndexOf('. '), cut.lastIndexOf('! '), cut.lastIndexOf('? '), cut.lastIndexOf('\n'))

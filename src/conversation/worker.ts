@@ -249,7 +249,17 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       const started = now()
       const playbook = opts.playbook()
       const ref = first.ref
-      let state = await states.load(ref) ?? initialState(ref, playbook.language, started)
+      let state: ConversationState
+      try {
+        state = await withRetries(() => states.load(ref)) ?? initialState(ref, playbook.language, started)
+      } catch (err) {
+        // Without its state the bot could repeat itself or talk over a human: a person takes it.
+        log.error({ ...ids(ref), err }, 'Conversation state unavailable; handing off')
+        if (jobs.some((j) => j.kind === 'message')) {
+          await handOff({ ...initialState(ref, playbook.language, started), stage: 'handoff', owner: 'human' }, 'processing_failed', playbook)
+        }
+        return
+      }
       const fresh: MessageJob[] = []
       for (const job of jobs) {
         if (job.kind === 'status') {
@@ -272,7 +282,12 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
         await handOff(failed, 'processing_failed', playbook)
         state = failed
       }
-      await states.save({ ...state, updatedAt: now() })
+      try {
+        await withRetries(() => states.save({ ...state, updatedAt: now() }))
+      } catch (err) {
+        // The lead was answered; dedupe still stops a redelivery from being answered twice.
+        log.error({ ...ids(ref), err }, 'Conversation state could not be saved')
+      }
       if (fresh.length > 0) observe.turn(now() - started)
     },
     async drain (timeoutMs) {
@@ -283,6 +298,18 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       ])
       clearTimeout(timer)
     },
+  }
+}
+
+/** A store blip (a Redis failover) should not cost a lead the answer: three tries over about a second. */
+async function withRetries<T> (fn: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn()
+    } catch (err) {
+      if (i >= attempts) throw err
+      await new Promise((resolve) => setTimeout(resolve, 250 * i))
+    }
   }
 }
 

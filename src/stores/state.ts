@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { Clock } from '../lib/clock.js'
+import { ExpiringMap } from '../lib/expiring-map.js'
 
 /** JSON documents by key with an idle TTL: conversation state. */
 export interface StateStore {
@@ -11,25 +12,15 @@ export interface StateStore {
 const MAX_MEMORY_DOCS = 100_000
 
 export function createMemoryStateStore (clock: Clock): StateStore {
-  const docs = new Map<string, { json: string, expiresAt: number }>()
+  // Kept as JSON so a caller can never mutate the stored copy; the idlest conversation goes first when full.
+  const docs = new ExpiringMap<string>(() => clock.now(), MAX_MEMORY_DOCS)
   return {
     async load (key) {
-      const doc = docs.get(key)
-      if (doc === undefined) return undefined
-      if (doc.expiresAt <= clock.now()) {
-        docs.delete(key)
-        return undefined
-      }
-      return JSON.parse(doc.json)
+      const json = docs.get(key)
+      return json === undefined ? undefined : JSON.parse(json)
     },
     async save (key, value, ttlSeconds) {
-      // Re-inserting keeps the map in last-write order, so the idlest conversation goes first when full.
-      docs.delete(key)
-      docs.set(key, { json: JSON.stringify(value), expiresAt: clock.now() + ttlSeconds * 1000 })
-      if (docs.size > MAX_MEMORY_DOCS) {
-        const oldest = docs.keys().next().value
-        if (oldest !== undefined) docs.delete(oldest)
-      }
+      docs.set(key, JSON.stringify(value), ttlSeconds * 1000)
     },
     async delete (key) {
       docs.delete(key)

@@ -3,8 +3,13 @@ import { safeEqual, signChatwoot, signSeed, verifySignature, type SignatureInput
 import { CHATWOOT_VECTOR, SEED_VECTOR, VECTORS, VECTOR_TIMESTAMP } from '../helpers/fixtures.js'
 
 const body = CHATWOOT_VECTOR.body
-const chatwootSig = CHATWOOT_VECTOR.headers['X-Chatwoot-Signature']
-const seedSig = SEED_VECTOR.headers['X-Chatwoot-Signature']
+const header = (headers: Readonly<Record<string, string>>, name: string): string => {
+  const value = headers[name]
+  if (value === undefined) throw new Error(`signature-vectors.json lacks ${name}`)
+  return value
+}
+const chatwootSig = header(CHATWOOT_VECTOR.headers, 'X-Chatwoot-Signature')
+const seedSig = header(SEED_VECTOR.headers, 'X-Chatwoot-Signature')
 
 const chatwootInput = (over: Partial<SignatureInput> = {}): SignatureInput => ({
   rawBody: body,

@@ -1,0 +1,64 @@
+// npm run bench: loopback only, bounded. Each target runs in its own process; targets alternate
+// over several rounds so drift hits them alike; figures are reported as ratios to bare Fastify.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { cpus } from 'node:os'
+import autocannon from 'autocannon'
+import { nextWebhook } from './payload.js'
+
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3)
+const DURATION = Number(process.env['BENCH_SECONDS'] ?? 5)
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 50)
+const TARGETS = (process.env['BENCH_TARGETS'] ?? 'bare,buffer-parser,rawbody-plugin,webhook-memory,webhook-redis').split(',')
+
+interface Sample { rps: number, p50: number, p99: number, non2xx: number }
+
+async function start (kind: string): Promise<{ port: number, child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./target.ts', import.meta.url).pathname, kind], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let out = ''
+  child.stdout?.setEncoding('utf8')
+  for await (const chunk of child.stdout ?? []) {
+    out += String(chunk)
+    const m = /READY (\d+)/.exec(out)
+    if (m?.[1] !== undefined) return { port: Number(m[1]), child }
+  }
+  throw new Error(`${kind} did not start`)
+}
+
+async function load (port: number): Promise<Sample> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    requests: [{
+      method: 'POST',
+      path: '/api/v1/webhooks/agentbot',
+      setupRequest: (req) => ({ ...req, ...nextWebhook() }),
+    }],
+  })
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx }
+}
+
+const samples = new Map<string, Sample[]>()
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const kind of TARGETS) {
+    const { port, child } = await start(kind)
+    await load(port).then(() => undefined) // warm-up pass, discarded
+      .catch(() => undefined)
+    const s = await load(port)
+    child.kill('SIGTERM')
+    await once(child, 'exit')
+    samples.set(kind, [...(samples.get(kind) ?? []), s])
+    process.stderr.write(`round ${round} ${kind}: ${s.rps.toFixed(0)} req/s p50 ${s.p50} ms p99 ${s.p99} ms non-2xx ${s.non2xx}\n`)
+  }
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
+const base = median((samples.get('bare') ?? []).map((s) => s.rps))
+console.log(`\n${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${ROUNDS} rounds × ${DURATION} s, ${CONNECTIONS} connections; medians`)
+console.log('| target | req/s | ratio to bare | p50 ms | p99 ms | non-2xx |')
+console.log('|---|---|---|---|---|---|')
+for (const [kind, list] of samples) {
+  const rps = median(list.map((s) => s.rps))
+  console.log(`| ${kind} | ${rps.toFixed(0)} | ${base > 0 ? (rps / base).toFixed(2) : '-'} | ${median(list.map((s) => s.p50))} | ${median(list.map((s) => s.p99))} | ${list.reduce((n, s) => n + s.non2xx, 0)} |`)
+}
