@@ -33,7 +33,7 @@ export const playbookSchema = z.object({
     summary: z.string().min(1),
     facts: z.array(z.string()).default([]),
     faq: z.array(z.object({ question: z.string().min(1), answer: z.string().min(1), keywords: z.array(z.string()).default([]) })).default([]),
-    /** Promises the bot must never make (discounts, deadlines…): told to the model, checked by evals. */
+    /** Promises the bot must never make (discounts, deadlines…): told to the model (the scripted brain never makes any). */
     forbidden_promises: z.array(z.string()).default([]),
   }),
   /** For the humans who take over: goes into the handoff note, never into a prompt or a reply. */

@@ -40,7 +40,9 @@ const EMAIL = /[^\s@<>(),;:]{1,64}@[^\s@<>(),;:]{1,255}\.[a-z]{2,24}/i
 const PHONE = /(?:\+?\d[\d\s().-]{7,18}\d)/
 const NAME_PREFIX = /(?:meu nome (?:é|e|eh)|me chamo|pode me chamar de|my name is|call me|me llamo|mi nombre es)\s+([\p{L}'-]+(?:[ \t]+(?!e\b|and\b|y\b|da empresa|from\b|de la\b)[\p{L}'-]+){0,3})/iu
 const NAME_SOFT = /(?:^|[.!,]\s*)(?:[Ss]ou (?:o |a )?|[Aa]qui (?:e|é) (?:o |a )?|[Ii]['’]?m |[Ii] am |[Tt]his is |[Ss]oy )(\p{Lu}[\p{L}'-]+(?:[ \t]+\p{Lu}[\p{L}'-]+){0,2})/mu
-const COMPANY = /(?:da empresa|na empresa|empresa|trabalho (?:na|no|em|para|pra)|sou d[ao]|falo d[ao]|from|work (?:at|for)|company(?: is)?|de la empresa|trabajo en)\s+(\p{Lu}[\p{L}\d&.'-]*(?:[ \t]+(?:\p{Lu}|\d)[\p{L}\d&.'-]*){0,3})/u
+// The lead-in may open the sentence ("Sou da Acme"), so its first letter may be upper case; the
+// company name itself must start with a capital or a digit.
+const COMPANY = /(?:[Dd]a empresa|[Nn]a empresa|[Ee]mpresa|[Tt]rabalho (?:na|no|em|para|pra)|[Ss]ou d[ao]|[Ff]alo d[ao]|[Ff]rom|[Ww]ork (?:at|for)|I work (?:at|for)|[Cc]ompany(?: is)?|[Dd]e la empresa|[Tt]rabajo en)\s+(\p{Lu}[\p{L}\d&.'-]*(?:[ \t]+(?:\p{Lu}|\d)[\p{L}\d&.'-]*){0,3})/u
 const ROLE = /\b(ceo|cto|cfo|coo|cmo|diretor[a]?(?: \p{L}+)?|gerente(?: de \p{L}+| \p{L}+)?|coordenador[a]?(?: de \p{L}+)?|analista(?: de \p{L}+)?|supervisor[a]?|socio|socia|dono|dona|fundador[a]?|founder|owner|head of \p{L}+|vp of \p{L}+|(?:sales |marketing |product )?manager|director(?: of \p{L}+)?|engineer|desenvolvedor[a]?|developer|vendedor[a]?|consultor[a]?|gerente)\b/iu
 const BUDGET = /(?:r\$|us\$|\$|€|usd|brl)\s*\d[\d.,]*\s*(?:mil|k)?|\d[\d.,]*\s*(?:mil|k)?\s*(?:reais|dolares|dollars|euros|por mes|\/mes|per month|al mes)/i
 const TIMELINE = /\b(este mes|esse mes|mes que vem|proximo mes|semana que vem|proxima semana|em \d+ (?:dias|semanas|meses)|ate \d+ meses|urgente|imediatamente|o quanto antes|this (?:month|week|quarter)|next (?:month|week|quarter)|asap|in \d+ (?:days|weeks|months)|right away|este mes|el proximo mes|lo antes posible|sem pressa|no rush|so pesquisando|just looking)\b/

@@ -21,13 +21,15 @@ export function decide (state: ConversationState, input: MachineInput, playbook:
 
 function onStatus (state: ConversationState, status: 'open' | 'pending' | 'resolved' | 'snoozed', at: number, playbook: Playbook): Transition {
   if (status === 'open' || status === 'snoozed') {
-    return { next: state.owner === 'human' ? state : { ...state, owner: 'human', updatedAt: at }, actions: NO_ACTIONS }
+    // A human has it in Chatwoot: any handoff of ours still pending is done.
+    if (state.owner === 'human' && state.handoffPending !== true) return { next: state, actions: NO_ACTIONS }
+    return { next: { ...state, owner: 'human', handoffPending: false, updatedAt: at }, actions: NO_ACTIONS }
   }
   // pending (handed back to the bot) or resolved (the next lead message reopens it as pending).
   if (state.owner === 'bot') return { next: state, actions: NO_ACTIONS }
   const stage: Stage = state.stage === 'handoff' ? (isQualified(playbook, state.fields) ? 'qualified' : 'qualifying') : state.stage
   // What was said while a human had it is not ours to re-read; the turn budget starts again.
-  return { next: { ...state, owner: 'bot', stage, askedField: undefined, botTurns: 0, handoffReason: undefined, updatedAt: at }, actions: NO_ACTIONS }
+  return { next: { ...state, owner: 'bot', stage, askedField: undefined, botTurns: 0, handoffReason: undefined, handoffPending: false, updatedAt: at }, actions: NO_ACTIONS }
 }
 
 function text (playbook: Playbook, t: Localized, state: ConversationState): string {

@@ -47,6 +47,8 @@ export interface ConversationState {
   readonly answeredMessageIds: readonly number[]
   readonly workflowsFired: readonly Workflow[]
   readonly handoffReason: HandoffReason | undefined
+  /** Our handoff could not open the conversation in Chatwoot: retried on the lead's next message. */
+  readonly handoffPending?: boolean
   readonly contactId: number | undefined
   readonly inboxId: number | undefined
   readonly createdAt: number

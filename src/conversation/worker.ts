@@ -1,5 +1,6 @@
 import type { Brain } from './brain.js'
 import { conversationTag, type ConversationJob, type ConversationRef, type MessageJob } from './inbound.js'
+import { conversationStatusSchema } from './payloads.js'
 import { localize, type Playbook } from './playbook.js'
 import { decide } from './state-machine.js'
 import { handoffNote, qualificationAttributes, workflowPayload } from './summary.js'
@@ -143,11 +144,13 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
           const sent = await sendReply(state, action, key)
           if (sent) {
             state = withHistory(state, [{ role: 'bot', text: action.text, at: now() }], playbook)
-          } else {
+          } else if (!settlesWithoutReply(t)) {
+            // The lead would be left without an answer: a person takes over.
             const failed = decide(state, { type: 'delivery_failed', at: now() }, playbook)
             if (failed.next.stage !== state.stage) observe.transition(state.stage, failed.next.stage)
             return run(failed, key, playbook)
           }
+          // Otherwise the turn's own handoff, opt-out or disqualification still runs without the text.
           break
         }
         case 'record_qualification':
@@ -164,9 +167,11 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
           }
           break
         }
-        case 'handoff':
-          await handOff(state, action.reason, playbook)
+        case 'handoff': {
+          const opened = await handOff(state, action.reason, playbook)
+          state = { ...state, handoffPending: !opened }
           break
+        }
         case 'trigger_workflow':
           if (action.workflow === 'lead_qualified') observe.qualified()
           workflowsToFire.push({ workflow: action.workflow, reason: action.reason })
@@ -219,7 +224,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
     } else {
       analysis = (await brain.analyze({ state: current, messages: texts, playbook })).analysis
     }
-    const t = apply(current, decide(current, { type: 'lead_turn', analysis, at: now() }, playbook))
+    const t = decide(current, { type: 'lead_turn', analysis, at: now() }, playbook)
 
     // A human may have taken the conversation while the model was thinking: look again before posting.
     if (t.actions.some((a) => a.type === 'reply')) {
@@ -232,12 +237,12 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       if (status !== undefined && status !== 'pending') {
         observe.reply('suppressed')
         await attempt('typing_off', state.ref, () => chatwoot.setTyping(state.ref, false))
-        const taken = decide(current, { type: 'chatwoot_status', status: status as 'open', at: now() }, playbook).next
-        log.info({ ...ids(state.ref), status }, 'Reply suppressed: a human has the conversation')
-        return taken
+        log.info({ ...ids(state.ref), status }, 'Reply suppressed: the conversation left the bot while it was thinking')
+        const parsed = conversationStatusSchema.safeParse(status)
+        return parsed.success ? apply(current, decide(current, { type: 'chatwoot_status', status: parsed.data, at: now() }, playbook)).next : current
       }
     }
-    const next = await run(t, key, playbook)
+    const next = await run(apply(current, t), key, playbook)
     await attempt('typing_off', state.ref, () => chatwoot.setTyping(state.ref, false))
     return next
   }
@@ -274,13 +279,18 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
         } else if (fresh.length > 0) {
           // A human has it (or the lead opted out): remember the ids, not the words.
           state = { ...state, answeredMessageIds: [...state.answeredMessageIds, ...fresh.map((j) => j.messageId)].slice(-ANSWERED_IDS_KEPT) }
+          if (state.handoffPending === true && state.stage !== 'opted_out') {
+            // Our handoff never opened the conversation, so Chatwoot still shows it to the bot and
+            // no human sees this lead: try again now that the lead wrote.
+            const opened = await handOff(state, state.handoffReason ?? 'processing_failed', playbook)
+            state = { ...state, handoffPending: !opened }
+          }
         }
       } catch (err) {
         // Nothing a lead wrote is dropped silently: hand the conversation to a human with a note.
         log.error({ ...ids(ref), err }, 'Conversation turn failed; handing off')
         const failed: ConversationState = { ...state, stage: 'handoff', owner: 'human', handoffReason: 'processing_failed', updatedAt: now() }
-        await handOff(failed, 'processing_failed', playbook)
-        state = failed
+        state = { ...failed, handoffPending: !await handOff(failed, 'processing_failed', playbook) }
       }
       try {
         await withRetries(() => states.save({ ...state, updatedAt: now() }))
@@ -311,6 +321,11 @@ async function withRetries<T> (fn: () => Promise<T>, attempts = 3): Promise<T> {
       await new Promise((resolve) => setTimeout(resolve, 250 * i))
     }
   }
+}
+
+/** A turn that hands off, opts out or disqualifies is settled even if its text could not be delivered. */
+function settlesWithoutReply (t: Transition): boolean {
+  return t.actions.some((a) => a.type === 'handoff') || t.next.stage === 'opted_out' || t.next.stage === 'disqualified'
 }
 
 function withHistory (state: ConversationState, entries: readonly HistoryEntry[], playbook: Playbook): ConversationState {

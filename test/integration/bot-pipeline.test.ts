@@ -180,6 +180,50 @@ describe('the SDR bot through the real pipeline (scripted brain)', () => {
     expect(await p.metrics()).toMatch(/sdr_replies_total\{outcome="failed"\} 1/)
   })
 
+  it('still hands off, with its note, when the handoff reply itself cannot be delivered', async () => {
+    p = await startPipeline({ env: { OUTBOUND_RETRY_ATTEMPTS: '2' } })
+    const ref = newRef()
+    p.chatwoot.failNext(2, 503, { match: { method: 'POST', path: /\/messages$/ } })
+    await p.say(ref, 'quero falar com um humano')
+    await waitFor(() => p!.chatwoot.conversation(ref).status === 'open')
+    await settle(p)
+    expect(p.replies(ref)).toHaveLength(0)
+    expect(p.notes(ref)).toHaveLength(1)
+    expect(p.chatwoot.conversation(ref).labels).toContain('bot-handoff')
+    await waitFor(() => p!.n8n.received('/webhook/handoff').length === 1)
+  })
+
+  it('opts out (label, silence) even when the confirmation cannot be delivered', async () => {
+    p = await startPipeline({ env: { OUTBOUND_RETRY_ATTEMPTS: '2' } })
+    const ref = newRef()
+    p.chatwoot.failNext(2, 503, { match: { method: 'POST', path: /\/messages$/ } })
+    await p.say(ref, 'pare')
+    await waitFor(() => p!.chatwoot.conversation(ref).labels.includes('do-not-contact'))
+    await settle(p)
+    await p.say(ref, 'oi?')
+    await settle(p)
+    expect(p.replies(ref)).toHaveLength(0)
+    expect(p.notes(ref)).toHaveLength(0)
+  })
+
+  it('retries a handoff that could not open the conversation when the lead writes again, without answering', async () => {
+    p = await startPipeline({ env: { OUTBOUND_RETRY_ATTEMPTS: '2' } })
+    const ref = newRef()
+    p.chatwoot.failNext(2, 503, { match: { method: 'POST', path: /\/toggle_status$/ } })
+    await p.say(ref, 'quero falar com um humano')
+    await p.waitForReplies(ref, 1)
+    await settle(p)
+    expect(p.chatwoot.conversation(ref).status).toBe('pending')
+    expect(await p.metrics()).toMatch(/sdr_handoffs_total\{reason="wants_human",outcome="failed"\} 1/)
+
+    // Chatwoot still shows it to the bot, so the lead's next message arrives as pending.
+    await p.say(ref, 'alô?')
+    await waitFor(() => p!.chatwoot.conversation(ref).status === 'open')
+    await settle(p)
+    expect(p.replies(ref)).toHaveLength(1)
+    expect(await p.metrics()).toMatch(/sdr_handoffs_total\{reason="wants_human",outcome="ok"\} 1/)
+  })
+
   it('answers 50 conversations in parallel, each in order', async () => {
     p = await startPipeline({ env: { BOT_DEBOUNCE_MS: '0', BOT_MAX_WAIT_MS: '0' } })
     const refs = Array.from({ length: 50 }, newRef)

@@ -118,6 +118,8 @@ const extraction: FieldCase[] = [
   { text: 'trabalho na Acme Ltda', fields: { company: 'Acme Ltda' } },
   { text: 'I work at Globex', fields: { company: 'Globex' } },
   { text: 'trabajo en Initech', fields: { company: 'Initech' } },
+  { text: 'Sou da Acme Ltda', state: { askedField: 'company' }, fields: { company: 'Acme Ltda' } },
+  { text: 'From Globex Corp', fields: { company: 'Globex Corp' } },
   { text: 'sou gerente de marketing', fields: { role: 'gerente de marketing' } },
   { text: "I'm the CEO", fields: { role: 'CEO' } },
   { text: 'R$ 3 mil por mês', fields: { budget: 'R$ 3 mil' } },

@@ -395,6 +395,12 @@ const cases: Case[] = [
     expect: { stage: 'handoff', owner: 'human', actionTypes: [], unchanged: true },
   },
   {
+    name: 'chatwoot_status open after a handoff of ours that failed to open it → the pending handoff is done',
+    state: st({ stage: 'handoff', owner: 'human', handoffReason: 'wants_human', handoffPending: true }),
+    input: status('open'),
+    expect: { stage: 'handoff', owner: 'human', actionTypes: [], next: { handoffPending: false, updatedAt: AT } },
+  },
+  {
     name: 'pending after a handoff, not qualified → bot again, qualifying, turn budget reset, askedField cleared',
     state: st({ stage: 'handoff', owner: 'human', fields: NAME, botTurns: 7, askedField: 'company', askedCounts: { company: 1 }, handoffReason: 'wants_human' }),
     input: status('pending'),
