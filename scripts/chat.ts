@@ -2,7 +2,7 @@
 // becomes a Chatwoot `message_created` webhook, signed like Chatwoot >= 4.13 and POSTed over HTTP to
 // the app built by buildApp; the bot answers through its real Chatwoot client, into a loopback
 // stand-in for Chatwoot (test/helpers/fake-chatwoot.ts) whose messages are printed here.
-// No .env, no network: the OpenAI brain answers when OPENAI_API_KEY is set, the scripted one otherwise.
+// No .env, no network but OpenAI's: the OpenAI brain answers when OPENAI_API_KEY is set, the scripted one otherwise.
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { clearLine, createInterface, cursorTo } from 'node:readline'
@@ -113,6 +113,11 @@ function sandboxEnv (fake: FakeChatwoot): Record<string, string | undefined> {
     WEBHOOK_PATH_TOKEN: '',
     REDIS_URL: '',
     N8N_BASE_URL: '',
+    N8N_API_KEY: '',
+    N8N_WEBHOOK_LEAD_QUALIFIED: '',
+    N8N_WEBHOOK_HANDOFF: '',
+    N8N_WEBHOOK_LEAD_DISQUALIFIED: '',
+    N8N_WEBHOOK_MEETING_REQUESTED: '',
   }
 }
 

@@ -10,7 +10,7 @@ export type N8nWorkflow = 'lead_qualified' | 'handoff' | 'lead_disqualified' | '
  * ```
  * {
  *   ...payload,              // what the caller passes, e.g. account_id, conversation_id, contact_id,
- *                            // qualification fields, summary, language (may hold PII: n8n is trusted,
+ *                            // qualification fields, score, language, handoff reason (may hold PII: n8n is trusted,
  *                            // but this body is never logged)
  *   workflow,                // 'lead_qualified' | 'handoff' | 'lead_disqualified' | 'meeting_requested'
  *   idempotency_key,         // same value as the Idempotency-Key header; stable across our retries

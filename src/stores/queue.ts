@@ -2,9 +2,9 @@
 export type BatchHandler<J> = (laneKey: string, jobs: readonly J[]) => Promise<void>
 
 export interface QueueStats {
-  /** Jobs accepted and not yet finished. */
+  /** Jobs waiting for their batch (a running batch is not counted). */
   readonly depth: number
-  /** Age of the oldest unfinished job, ms (0 when empty). */
+  /** Age of the oldest waiting job, ms (0 when none waits). */
   readonly oldestAgeMs: number
   /** Lanes with work queued or running. */
   readonly lanes: number
@@ -35,7 +35,7 @@ interface Lane<J> {
 
 /**
  * The embedded in-process queue: per-lane order, one batch at a time per lane, lanes in parallel.
- * Jobs live in this process only; the Redis queue is the durable one.
+ * Jobs live in this process only: a crash loses what is queued (the durable Redis queue is issue #4).
  */
 export function createMemoryQueue<J> (opts: MemoryQueueOptions<J>): WorkQueue<J> {
   const now = opts.now ?? Date.now
