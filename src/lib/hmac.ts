@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto'
 
 export type SignatureScheme = 'chatwoot' | 'seed'
 
@@ -37,11 +37,24 @@ export function signSeed (secret: string, rawBody: Buffer | string): string {
   return createHmac('sha256', secret).update(rawBody).digest('hex')
 }
 
-function matchesAny (given: Buffer, secrets: readonly string[], digest: (secret: string) => Buffer): boolean {
+// A string key is copied into a new KeyObject on every createHmac; the configured list is one array
+// for the life of the app, so its keys are built once. Weak: a list dropped by a test is collected.
+const keyCache = new WeakMap<readonly string[], readonly KeyObject[]>()
+
+function keysFor (secrets: readonly string[]): readonly KeyObject[] {
+  let keys = keyCache.get(secrets)
+  if (keys === undefined) {
+    keys = secrets.map((s) => createSecretKey(Buffer.from(s, 'utf8')))
+    keyCache.set(secrets, keys)
+  }
+  return keys
+}
+
+function matchesAny (given: Buffer, secrets: readonly string[], digest: (key: KeyObject) => Buffer): boolean {
   let matched = false
   // Every secret is tried (no early exit) so timing does not reveal which one matched.
-  for (const secret of secrets) {
-    if (timingSafeEqual(given, digest(secret))) matched = true
+  for (const key of keysFor(secrets)) {
+    if (timingSafeEqual(given, digest(key))) matched = true
   }
   return matched
 }
@@ -64,14 +77,14 @@ export function verifySignature (input: SignatureInput): SignatureResult {
     if (skew < -input.toleranceSeconds) return { ok: false, reason: 'stale_timestamp' }
     if (skew > input.toleranceSeconds) return { ok: false, reason: 'future_timestamp' }
     const given = Buffer.from(hex, 'hex')
-    const ok = matchesAny(given, input.secrets, (s) =>
-      createHmac('sha256', s).update(`${ts}.`).update(input.rawBody).digest())
+    const ok = matchesAny(given, input.secrets, (k) =>
+      createHmac('sha256', k).update(`${ts}.`).update(input.rawBody).digest())
     return ok ? { ok: true, scheme: 'chatwoot' } : { ok: false, reason: 'signature_mismatch' }
   }
 
   if (!HEX_SHA256.test(header)) return { ok: false, reason: 'malformed_signature' }
   const given = Buffer.from(header, 'hex')
-  const ok = matchesAny(given, input.secrets, (s) => createHmac('sha256', s).update(input.rawBody).digest())
+  const ok = matchesAny(given, input.secrets, (k) => createHmac('sha256', k).update(input.rawBody).digest())
   return ok ? { ok: true, scheme: 'seed' } : { ok: false, reason: 'signature_mismatch' }
 }
 
