@@ -6,13 +6,33 @@ import type { DedupeStore, RateLimitStore, Stores } from './types.js'
 const MAX_ENTRIES = 200_000
 
 export function createMemoryDedupeStore (clock: Clock): DedupeStore {
-  const seen = new ExpiringMap<true>(() => clock.now(), MAX_ENTRIES)
+  // Key to expiry (ms epoch) and nothing else: these entries live for the TTL, so each per-key
+  // object an ExpiringMap would add is one more long-lived allocation per key for the GC to copy.
+  const seen = new Map<string, number>()
+  let nextSweep = 0
+  const sweep = (now: number): void => {
+    nextSweep = now + 1000
+    let excess = seen.size - MAX_ENTRIES
+    // Entries sit in claim order and share one TTL, so the expired ones are at the front.
+    for (const [key, expiresAt] of seen) {
+      if (expiresAt > now && excess <= 0) break
+      seen.delete(key)
+      excess--
+    }
+  }
   return {
     async claim (keys, ttlSeconds) {
+      const now = clock.now()
       for (const key of keys) {
-        if (seen.get(key) !== undefined) return false
+        const expiresAt = seen.get(key)
+        if (expiresAt !== undefined && expiresAt > now) return false
       }
-      for (const key of keys) seen.set(key, true, ttlSeconds * 1000)
+      const expiresAt = now + ttlSeconds * 1000
+      for (const key of keys) {
+        seen.delete(key)
+        seen.set(key, expiresAt)
+      }
+      if (now >= nextSweep || seen.size > MAX_ENTRIES * 1.1) sweep(now)
       return true
     },
     async release (keys) {
