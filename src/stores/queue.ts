@@ -31,6 +31,9 @@ interface Lane<J> {
   pending: Array<{ job: J, at: number }>
   running: Promise<void> | undefined
   timer: NodeJS.Timeout | undefined
+  /** When `timer` fires (ms epoch) and the delay it was armed with: lets a burst keep or refresh it. */
+  fireAt: number
+  timerWait: number
 }
 
 /**
@@ -74,13 +77,26 @@ export function createMemoryQueue<J> (opts: MemoryQueueOptions<J>): WorkQueue<J>
 
   const schedule = (key: string, lane: Lane<J>): void => {
     if (lane.running !== undefined) return
-    clearTimeout(lane.timer)
-    const firstAt = lane.pending[0]?.at ?? now()
-    const wait = flushing ? 0 : Math.max(0, Math.min(opts.debounceMs, firstAt + opts.maxWaitMs - now()))
+    const t = now()
+    const firstAt = lane.pending[0]?.at ?? t
+    const wait = flushing ? 0 : Math.max(0, Math.min(opts.debounceMs, firstAt + opts.maxWaitMs - t))
     if (wait === 0) {
       run(key, lane)
       return
     }
+    // A chatty lane calls this per message. Once capped by maxWaitMs the deadline no longer moves, and
+    // while it only pushes the debounce back, refresh() re-arms the same timer: no new timer per message.
+    if (lane.timer !== undefined) {
+      if (lane.fireAt === t + wait) return
+      if (lane.timerWait === wait) {
+        lane.timer.refresh()
+        lane.fireAt = t + wait
+        return
+      }
+      clearTimeout(lane.timer)
+    }
+    lane.timerWait = wait
+    lane.fireAt = t + wait
     lane.timer = setTimeout(() => run(key, lane), wait)
   }
 
@@ -88,7 +104,7 @@ export function createMemoryQueue<J> (opts: MemoryQueueOptions<J>): WorkQueue<J>
     async enqueue (key, job) {
       let lane = lanes.get(key)
       if (lane === undefined) {
-        lane = { pending: [], running: undefined, timer: undefined }
+        lane = { pending: [], running: undefined, timer: undefined, fireAt: 0, timerWait: 0 }
         lanes.set(key, lane)
       }
       lane.pending.push({ job, at: now() })
