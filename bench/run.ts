@@ -1,6 +1,6 @@
 // npm run bench: loopback only, bounded. Each target runs in its own process; targets alternate
 // over several rounds so drift hits them alike; figures are reported as ratios to bare Fastify.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { cpus } from 'node:os'
 import autocannon from 'autocannon'
@@ -9,12 +9,23 @@ import { nextWebhook } from './payload.js'
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3)
 const DURATION = Number(process.env['BENCH_SECONDS'] ?? 5)
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 50)
-const TARGETS = (process.env['BENCH_TARGETS'] ?? 'bare,buffer-parser,rawbody-plugin,webhook-memory,webhook-redis').split(',')
+const TARGETS = (process.env['BENCH_TARGETS'] ?? 'bare,bare-logged,buffer-parser,rawbody-plugin,webhook-memory,webhook-redis').split(',')
 
 interface Sample { rps: number, p50: number, p99: number, non2xx: number }
 
+// On a small machine the server and the load generator fight for the same cores; pinning the
+// target to CPU 0 and this process (autocannon) to CPU 1 keeps the figures steady between runs.
+const PIN = cpus().length >= 2 && process.platform === 'linux' && process.env['BENCH_PIN'] !== '0' && hasTaskset()
+if (PIN) spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' })
+
+function hasTaskset (): boolean {
+  return spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0
+}
+
 async function start (kind: string): Promise<{ port: number, child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./target.ts', import.meta.url).pathname, kind], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const argv = [process.execPath, '--import', 'tsx', new URL('./target.ts', import.meta.url).pathname, kind]
+  const [cmd = process.execPath, ...args] = PIN ? ['taskset', '-c', '0', ...argv] : argv
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
   child.stdout?.setEncoding('utf8')
   for await (const chunk of child.stdout ?? []) {
@@ -55,7 +66,7 @@ for (let round = 1; round <= ROUNDS; round++) {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
 const base = median((samples.get('bare') ?? []).map((s) => s.rps))
-console.log(`\n${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${ROUNDS} rounds × ${DURATION} s, ${CONNECTIONS} connections; medians`)
+console.log(`\n${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${ROUNDS} rounds × ${DURATION} s, ${CONNECTIONS} connections; ${PIN ? 'target on CPU 0, load on CPU 1' : 'not pinned'}; medians`)
 console.log('| target | req/s | ratio to bare | p50 ms | p99 ms | non-2xx |')
 console.log('|---|---|---|---|---|---|')
 for (const [kind, list] of samples) {
