@@ -36,6 +36,8 @@ export interface MessageJob {
   readonly canReply: boolean
   readonly contact: InboundContact
   readonly receivedAt: number
+  /** Chatwoot's `conversation.updated_at` (seconds, its clock) when the message was sent. */
+  readonly conversationUpdatedAt: number | undefined
 }
 
 /** Chatwoot changed the conversation's status: a human took it, it was resolved or handed back. */
@@ -44,6 +46,8 @@ export interface StatusJob {
   readonly ref: ConversationRef
   readonly status: ChatwootConversationStatus
   readonly receivedAt: number
+  /** Chatwoot's `updated_at` of the conversation with this status (seconds, its clock): orders late deliveries. */
+  readonly changedAt: number | undefined
 }
 
 export type ConversationJob = MessageJob | StatusJob
@@ -55,8 +59,24 @@ export type Classification =
 
 export const conversationTag = (ref: ConversationRef): string => `{${ref.accountId}:${ref.conversationId}}`
 
-const shortHash = (value: unknown): string =>
-  createHash('sha256').update(JSON.stringify(value ?? null)).digest('hex').slice(0, 16)
+/** Undefined when the value cannot be serialised (JSON.stringify overflows the stack on deep nesting). */
+function shortHash (value: unknown): string | undefined {
+  let json: string
+  try {
+    json = JSON.stringify(value ?? null)
+  } catch {
+    return undefined
+  }
+  return createHash('sha256').update(json).digest('hex').slice(0, 16)
+}
+
+/** Chatwoot sends `updated_at` as float seconds (and, in some payloads, an ISO string). */
+export function chatwootSeconds (v: number | string | undefined): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined
+  if (v === undefined) return undefined
+  const ms = Date.parse(v)
+  return Number.isNaN(ms) ? undefined : ms / 1000
+}
 
 const str = (v: string | null | undefined): string | undefined => (v === null || v === undefined || v === '' ? undefined : v)
 
@@ -90,7 +110,9 @@ function classifyMessage (body: unknown, deliveryId: string | undefined, account
   const tag = conversationTag(ref)
   const formAnswer = m.event === 'message_updated' ? submittedText(m.content_attributes) : undefined
   // An update is the same event only if what changed is the same; the message id alone is not enough.
-  const eventKey = m.event === 'message_created' ? `message_created:${m.id}` : `message_updated:${m.id}:${shortHash(m.content_attributes)}`
+  const changeHash = m.event === 'message_created' ? '' : shortHash(m.content_attributes)
+  if (changeHash === undefined) return { outcome: 'invalid', message: 'invalid message_updated payload: content_attributes is nested too deeply' }
+  const eventKey = m.event === 'message_created' ? `message_created:${m.id}` : `message_updated:${m.id}:${changeHash}`
   const keys = dedupeKeys(tag, eventKey, deliveryId, m.event_id)
   const ignore = (reason: string): Classification => ({ outcome: 'ignored', reason, ref, dedupeKeys: keys })
 
@@ -124,6 +146,7 @@ function classifyMessage (body: unknown, deliveryId: string | undefined, account
         phone: str(contact?.phone_number),
       },
       receivedAt: now,
+      conversationUpdatedAt: chatwootSeconds(m.conversation.updated_at),
     },
   }
 }
@@ -142,7 +165,7 @@ function classifyConversation (body: unknown, deliveryId: string | undefined, ac
     const changed = (c.changed_attributes ?? []).flatMap((entry) => Object.keys(entry))
     if (!changed.some((k) => STATUS_KEYS.has(k))) return { outcome: 'ignored', reason: 'no_status_change', ref, dedupeKeys: keys }
   }
-  return { outcome: 'act', dedupeKeys: keys, job: { kind: 'status', ref, status: c.status, receivedAt: now } }
+  return { outcome: 'act', dedupeKeys: keys, job: { kind: 'status', ref, status: c.status, receivedAt: now, changedAt: chatwootSeconds(c.updated_at) ?? c.timestamp } }
 }
 
 function describeIssues (issues: ReadonlyArray<{ path: readonly PropertyKey[], message: string }>): string {

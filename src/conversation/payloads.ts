@@ -22,6 +22,7 @@ export const conversationDataSchema = z.object({
   id,
   inbox_id: id.optional(),
   status: conversationStatusSchema,
+  updated_at: z.union([z.number(), z.string()]).optional(),
   can_reply: z.boolean().optional(),
   channel: z.string().optional(),
   meta: z.object({

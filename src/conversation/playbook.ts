@@ -50,7 +50,9 @@ export const playbookSchema = z.object({
     max_bot_turns: z.number().int().min(1).max(100).default(12),
     max_reply_chars: z.number().int().min(80).max(4000).default(700),
     history_messages: z.number().int().min(2).max(100).default(20),
-  }).default({ max_bot_turns: 12, max_reply_chars: 700, history_messages: 20 }),
+    // What one lead turn may put into the history and the prompt (cost control); the rest is cut.
+    max_lead_chars: z.number().int().min(200).max(20_000).default(2000),
+  }).default({ max_bot_turns: 12, max_reply_chars: 700, history_messages: 20, max_lead_chars: 2000 }),
   texts: z.object({
     greeting: localized,
     handoff: localized,

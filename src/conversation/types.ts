@@ -49,6 +49,12 @@ export interface ConversationState {
   readonly handoffReason: HandoffReason | undefined
   /** Our handoff could not open the conversation in Chatwoot: retried on the lead's next message. */
   readonly handoffPending?: boolean
+  /**
+   * Chatwoot's `updated_at` (its clock, seconds) of the newest status we applied: a status event
+   * older than it arrived late and is not applied, and a lead message in a conversation updated
+   * after it tells us a human handed the conversation back.
+   */
+  readonly statusAt?: number
   readonly contactId: number | undefined
   readonly inboxId: number | undefined
   readonly createdAt: number

@@ -208,7 +208,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
     const last = jobs[jobs.length - 1]
     if (last === undefined) return state
     const key = String(last.messageId)
-    const texts = jobs.map(messageText).filter((t) => t !== '')
+    const texts = jobs.map(messageText).filter((t) => t !== '').map((t) => clip(t, playbook.limits.max_lead_chars))
     let current: ConversationState = {
       ...state,
       contactId: last.contact.id ?? state.contactId,
@@ -219,12 +219,26 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
 
     await attempt('typing_on', state.ref, () => chatwoot.setTyping(state.ref, true))
     let analysis: TurnAnalysis
+    let adapter = 'none'
     if (texts.length === 0) {
       analysis = { reply: mediaOnlyText(playbook, current.language), fields: {}, intent: 'other', language: current.language, confidence: 1 }
     } else {
-      analysis = (await brain.analyze({ state: current, messages: texts, playbook })).analysis
+      const result = await brain.analyze({ state: current, messages: texts, playbook })
+      analysis = result.analysis
+      adapter = result.adapter
     }
     const t = decide(current, { type: 'lead_turn', analysis, at: now() }, playbook)
+    // One line per turn: ids, stages, what the brain read and what the bot does. Never the words.
+    log.info({
+      ...ids(state.ref),
+      messages: jobs.length,
+      adapter,
+      intent: analysis.intent,
+      fieldsFound: Object.keys(analysis.fields).length,
+      from: current.stage,
+      to: t.next.stage,
+      actions: t.actions.map((a) => a.type === 'trigger_workflow' ? `workflow:${a.workflow}` : a.type),
+    }, 'Lead turn decided')
 
     // A human may have taken the conversation while the model was thinking: look again before posting.
     if (t.actions.some((a) => a.type === 'reply')) {
@@ -268,11 +282,23 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       const fresh: MessageJob[] = []
       for (const job of jobs) {
         if (job.kind === 'status') {
+          if (job.changedAt !== undefined && state.statusAt !== undefined && job.changedAt < state.statusAt) {
+            // Delivered late: a newer status was applied already (an old "open" must not silence a handback).
+            log.info({ ...ids(ref), status: job.status }, 'Late status event ignored')
+            continue
+          }
           state = apply(state, decide(state, { type: 'chatwoot_status', status: job.status, at: job.receivedAt }, playbook)).next
+          if (job.changedAt !== undefined) state = { ...state, statusAt: job.changedAt }
         } else if (!state.answeredMessageIds.includes(job.messageId)) {
+          if (handedBack(state, job)) {
+            // The handback's own status event is late or lost, but the message shows it: the bot resumes.
+            log.info(ids(ref), 'Conversation handed back (seen on a lead message)')
+            state = { ...apply(state, decide(state, { type: 'chatwoot_status', status: 'pending', at: job.receivedAt }, playbook)).next, statusAt: job.conversationUpdatedAt }
+          }
           fresh.push(job)
         }
       }
+      const ownerBefore = state.owner
       try {
         if (fresh.length > 0 && state.owner === 'bot' && state.stage !== 'opted_out') {
           state = await leadTurn(state, fresh, playbook)
@@ -292,6 +318,9 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
         const failed: ConversationState = { ...state, stage: 'handoff', owner: 'human', handoffReason: 'processing_failed', updatedAt: now() }
         state = { ...failed, handoffPending: !await handOff(failed, 'processing_failed', playbook) }
       }
+      // Our own handoff: Chatwoot's time of it comes with its "open" event; until then no lead
+      // message may be read as a handback (one sent before the handoff can arrive after it).
+      if (ownerBefore === 'bot' && state.owner === 'human') state = { ...state, statusAt: undefined }
       try {
         await withRetries(() => states.save({ ...state, updatedAt: now() }))
       } catch (err) {
@@ -321,6 +350,26 @@ async function withRetries<T> (fn: () => Promise<T>, attempts = 3): Promise<T> {
       await new Promise((resolve) => setTimeout(resolve, 250 * i))
     }
   }
+}
+
+/** A lead's text bounded for the history and the prompt: a pasted novel must not cost a fortune. */
+export function clip (text: string, max: number): string {
+  if (text.length <= max) return text
+  let end = max - 1
+  // Never split an emoji (a surrogate pair) in two.
+  const last = text.charCodeAt(end - 1)
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1
+  return text.slice(0, end) + '…'
+}
+
+/**
+ * A lead message in a conversation Chatwoot changed after the newest status we know (the "open" of
+ * our handoff, or a human's) was sent after someone handed it back: the webhook only accepts
+ * messages whose conversation is pending.
+ */
+function handedBack (state: ConversationState, job: MessageJob): boolean {
+  return state.owner === 'human' && state.handoffPending !== true && state.stage !== 'opted_out' &&
+    state.statusAt !== undefined && job.conversationUpdatedAt !== undefined && job.conversationUpdatedAt > state.statusAt
 }
 
 /** A turn that hands off, opts out or disqualifies is settled even if its text could not be delivered. */

@@ -75,9 +75,6 @@ const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app, opts)
     if (!Buffer.isBuffer(raw)) {
       return refuse(reply, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json', 'unverified', 'invalid_payload')
     }
-    const deliveryId = headerValue(request.headers['x-chatwoot-delivery'])
-    logTo(request, { deliveryId })
-
     // 2. Signature over the raw bytes, before anything reads the body.
     if (!authenticated) {
       const sig = verifySignature({
@@ -91,6 +88,9 @@ const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app, opts)
       if (!sig.ok) return refuseUnauthenticated(request, reply, sig.reason)
       logTo(request, { scheme: sig.scheme })
     }
+    // Logged only once authenticated: before that it is whatever text a stranger chose to send.
+    const deliveryId = headerValue(request.headers['x-chatwoot-delivery'])
+    logTo(request, { deliveryId })
 
     // 3. Parse and validate the envelope.
     let body: unknown

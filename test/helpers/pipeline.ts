@@ -18,9 +18,13 @@ export interface Pipeline {
   readonly n8n: FakeN8n
   readonly openai: FakeOpenAi | undefined
   /** A lead message as Chatwoot would deliver it; the conversation status is the stand-in's. */
-  say (ref: FakeRef, text: string, opts?: { deliveryId?: string, messageId?: number, status?: string }): Promise<{ statusCode: number, body: { status?: string, reason?: string } }>
-  /** Chatwoot telling the bot about a status change (a human took it, handed it back). */
-  statusEvent (ref: FakeRef, status: 'open' | 'pending' | 'resolved'): Promise<number>
+  say (ref: FakeRef, text: string, opts?: { deliveryId?: string, messageId?: number, status?: string, updatedAt?: number }): Promise<{ statusCode: number, body: { status?: string, reason?: string } }>
+  /**
+   * Chatwoot telling the bot about a status change (a human took it, handed it back), stamped
+   * `updatedAt` (Chatwoot's clock, seconds; now by default). `late` delivers an old event without
+   * changing the stand-in's status, as a delivery that arrives after newer ones.
+   */
+  statusEvent (ref: FakeRef, status: 'open' | 'pending' | 'resolved', opts?: { updatedAt?: number, late?: boolean }): Promise<number>
   /** Public (non-private) messages the bot posted. */
   replies (ref: FakeRef): StoredMessage[]
   notes (ref: FakeRef): StoredMessage[]
@@ -81,12 +85,13 @@ export async function startPipeline (opts: PipelineOptions = {}): Promise<Pipeli
       m.account.id = ref.accountId
       m.conversation.id = ref.conversationId
       m.conversation.status = o.status ?? conv.status
+      if (o.updatedAt !== undefined) m.conversation.updated_at = o.updatedAt
       return post(Buffer.from(JSON.stringify(m)), o.deliveryId ?? randomUUID())
     },
-    async statusEvent (ref, status) {
-      chatwoot.setStatus(ref, status)
+    async statusEvent (ref, status, o = {}) {
+      if (o.late !== true) chatwoot.setStatus(ref, status)
       const body = JSON.parse(JSON.stringify({
-        event: 'conversation_status_changed', id: ref.conversationId, status, account: { id: ref.accountId }, inbox_id: 12, updated_at: Date.now() / 1000, changed_attributes: null,
+        event: 'conversation_status_changed', id: ref.conversationId, status, account: { id: ref.accountId }, inbox_id: 12, updated_at: o.updatedAt ?? Date.now() / 1000, changed_attributes: null,
       }))
       return (await post(Buffer.from(JSON.stringify(body)))).statusCode
     },

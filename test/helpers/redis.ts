@@ -27,6 +27,11 @@ async function probe (): Promise<string | undefined> {
 
 const failure = await probe()
 
+// CI promises a Redis (.ci/run starts one): there a missing Redis is a failure, never a quiet skip.
+if (failure !== undefined && process.env['CI'] !== undefined && process.env['CI'] !== '' && process.env['CI'] !== 'false') {
+  throw new Error(`CI is set but Redis at ${REDIS_URL} did not answer PING (${failure}): the Redis suites must run in CI`)
+}
+
 /** True when Redis answered a PING at module load (500 ms budget). */
 export const redisAvailable = failure === undefined
 

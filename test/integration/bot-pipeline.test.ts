@@ -134,6 +134,43 @@ describe('the SDR bot through the real pipeline (scripted brain)', () => {
     expect(replies[1]?.content).toMatch(/empresa/i)
   })
 
+  it('ignores a status event that arrives after a newer one (a late "open" does not silence a handback)', async () => {
+    p = await startPipeline()
+    const ref = newRef()
+    await p.say(ref, 'Olá, quero saber mais')
+    await p.waitForReplies(ref, 1)
+    await settle(p)
+    const t = Date.now() / 1000
+    expect(await p.statusEvent(ref, 'open', { updatedAt: t })).toBe(200)
+    expect(await p.statusEvent(ref, 'pending', { updatedAt: t + 20 })).toBe(200)
+    // An "open" stamped between the two, delivered last (Chatwoot sends events concurrently).
+    expect(await p.statusEvent(ref, 'open', { updatedAt: t + 10, late: true })).toBe(200)
+    await settle(p)
+    await p.say(ref, 'Meu nome é João Lima', { updatedAt: t + 20 })
+    const replies = await p.waitForReplies(ref, 2)
+    expect(replies[1]?.content).toMatch(/empresa/i)
+  })
+
+  it('resumes when a lead message shows the conversation was handed back, even if that status event was lost', async () => {
+    p = await startPipeline()
+    const ref = newRef()
+    await p.say(ref, 'quero falar com um atendente')
+    await p.waitForReplies(ref, 1)
+    await settle(p)
+    const t = Date.now() / 1000
+    expect(await p.statusEvent(ref, 'open', { updatedAt: t })).toBe(200)
+    await settle(p)
+    // A message sent before the handoff but delivered now still shows the old, pending conversation: no answer.
+    expect((await p.say(ref, 'oi?', { status: 'pending', updatedAt: t - 30 })).body).toEqual({ status: 'accepted' })
+    await settle(p)
+    expect(p.replies(ref)).toHaveLength(1)
+    // The agent hands it back in Chatwoot; that event never reaches the bot. The lead's next message shows it.
+    p.chatwoot.setStatus(ref, 'pending')
+    await p.say(ref, 'Voltei. Meu nome é João Lima', { updatedAt: t + 60 })
+    const replies = await p.waitForReplies(ref, 2)
+    expect(replies[1]?.content).toMatch(/empresa/i)
+  })
+
   it('delivers a reply once when Chatwoot fails twice with 500', async () => {
     p = await startPipeline()
     const ref = newRef()

@@ -434,6 +434,19 @@ describe('webhook: bad input is a clear 4xx or 200 ignored, never 5xx', () => {
     expect(String(bodyOf(r)['message'])).toContain('conversation')
   })
 
+  it('a signed update nested too deeply to serialise → 400 INVALID_PAYLOAD, not a 500', async () => {
+    const t = await start()
+    const depth = 200_000
+    const body = Buffer.from(fixtureBytes(INCOMING).toString('utf8')
+      .replace('"event": "message_created"', '"event": "message_updated"')
+      .replace(/"content_attributes": \{\}/, `"content_attributes": {"x": ${'['.repeat(depth)}${']'.repeat(depth)}}`))
+    expect(body.length).toBeGreaterThan(2 * depth)
+    const r = await postWebhook(t.url, body, signed(t, body))
+    expectRefused(r, 400, 'INVALID_PAYLOAD')
+    expect(String(bodyOf(r)['message'])).toContain('nested too deeply')
+    expect(t.jobs).toHaveLength(0)
+  })
+
   it('an unknown event → 200 ignored unknown_event', async () => {
     const t = await start()
     const body = Buffer.from(JSON.stringify({ event: 'contact_created', id: 5821, account: { id: 3 } }))

@@ -47,7 +47,7 @@ describe('loadPlaybook (the shipped default)', () => {
     expect(p.persona.name).toBe('Ana')
     expect(p.qualification.fields.map((f) => f.key)).toEqual(['name', 'company', 'role', 'need', 'email', 'phone', 'budget', 'timeline'])
     expect(p.qualification.qualified_when).toEqual({ all: ['name', 'company', 'need'], any_of: [['email', 'phone']] })
-    expect(p.limits).toEqual({ max_bot_turns: 12, max_reply_chars: 700, history_messages: 20 })
+    expect(p.limits).toEqual({ max_bot_turns: 12, max_reply_chars: 700, history_messages: 20, max_lead_chars: 2000 })
     expect(p.labels.qualified).toBe('lead-qualificado')
     expect(Object.isFrozen(p)).toBe(true)
   })
