@@ -17,7 +17,9 @@ import storesPlugin from './plugins/stores.js'
 import healthRoutes from './routes/health.js'
 import metricsRoutes from './routes/metrics.js'
 import webhookRoutes from './routes/webhook.js'
+import { FencedOutError } from './conversation/worker.js'
 import { createMemoryQueue, type BatchHandler, type WorkQueue } from './stores/queue.js'
+import { createRedisQueue } from './stores/redis-queue.js'
 
 export interface AppDeps {
   readonly redis?: Redis
@@ -105,20 +107,53 @@ export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise
       ...(deps.chatwoot !== undefined ? { chatwoot: deps.chatwoot } : {}),
     })
     : undefined
-  const handler: BatchHandler<ConversationJob> = deps.handler ?? (async (lane, jobs) => {
-    await worker?.handle(lane, jobs)
+  const handler: BatchHandler<ConversationJob> = deps.handler ?? (async (lane, jobs, ctx) => {
+    await worker?.handle(lane, jobs, ctx.fence)
     for (const job of jobs) metrics.jobsProcessed.inc({ kind: job.kind, outcome: 'done' })
   })
-  const queue = deps.queue ?? createMemoryQueue<ConversationJob>({
-    handler,
-    debounceMs: config.bot.debounceMs,
-    maxWaitMs: config.bot.maxWaitMs,
-    now: () => clock.now(),
-    onError: (lane, err) => {
-      metrics.jobsProcessed.inc({ kind: 'batch', outcome: 'failed' })
-      app.log.error({ err, lane }, 'Conversation job failed')
-    },
-  })
+  const onError = (lane: string, err: unknown): void => {
+    if (err instanceof FencedOutError) {
+      metrics.queueEvents.inc({ event: 'fenced_out' })
+      app.log.warn({ lane }, 'Conversation taken over by another replica; this run stopped')
+      return
+    }
+    metrics.jobsProcessed.inc({ kind: 'batch', outcome: 'failed' })
+    app.log.error({ err, lane }, 'Conversation job failed')
+  }
+  const queue = deps.queue ?? (app.redis !== undefined
+    ? createRedisQueue<ConversationJob>({
+      redis: app.redis,
+      prefix: config.redis.keyPrefix,
+      handler,
+      debounceMs: config.bot.debounceMs,
+      maxWaitMs: config.bot.maxWaitMs,
+      leaseMs: config.queue.leaseMs,
+      concurrency: config.queue.concurrency,
+      maxAttempts: config.queue.maxAttempts,
+      now: () => clock.now(),
+      onError,
+      onRetry: () => metrics.queueEvents.inc({ event: 'retried' }),
+      onExhausted: async (lane, jobs) => {
+        metrics.queueEvents.inc({ event: 'exhausted' })
+        await worker?.giveUp(lane, jobs)
+      },
+      onBuffered: (lane, err) => {
+        metrics.queueEvents.inc({ event: 'buffered' })
+        metrics.redisFallbacks.inc({ operation: 'enqueue' })
+        app.log.warn({ lane, err: { message: err instanceof Error ? err.message : String(err) } }, 'Redis refused an enqueue: held in memory until it answers')
+      },
+      onStalled: (lanes) => {
+        metrics.queueEvents.inc({ event: 'stalled' }, lanes.length)
+        app.log.warn({ lanes: lanes.length }, 'Conversations of a stopped replica taken over')
+      },
+    })
+    : createMemoryQueue<ConversationJob>({
+      handler,
+      debounceMs: config.bot.debounceMs,
+      maxWaitMs: config.bot.maxWaitMs,
+      now: () => clock.now(),
+      onError,
+    }))
   app.decorate('queue', queue)
 
   await app.register(webhookRoutes, { config, clock, stores: app.stores, queue, metrics })

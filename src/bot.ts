@@ -48,12 +48,20 @@ function statePort (store: StateStore, ttlSeconds: number): ConversationStatePor
   const key = (ref: ConversationRef) => `${conversationTag(ref)}:state`
   return {
     async load (ref) {
-      const doc = await store.load(key(ref)) as ConversationState | undefined
-      // A document from another schema version is not guessed at: the conversation starts over.
-      return doc?.schemaVersion === 1 ? doc : undefined
+      const doc = await store.load(key(ref))
+      // A document from another schema version, or missing what the worker reads, is not guessed at: the conversation starts over.
+      return isStateDocument(doc) ? doc : undefined
     },
-    save: (state) => store.save(key(state.ref), state, ttlSeconds),
+    save: (state, fence) => store.save(key(state.ref), state, ttlSeconds, fence),
   }
+}
+
+function isStateDocument (doc: unknown): doc is ConversationState {
+  if (doc === null || typeof doc !== 'object') return false
+  const d = doc as Partial<Record<keyof ConversationState, unknown>>
+  return d.schemaVersion === 1 && typeof d.stage === 'string' && typeof d.owner === 'string' &&
+    Array.isArray(d.answeredMessageIds) && Array.isArray(d.history) && Array.isArray(d.workflowsFired) &&
+    d.fields !== null && typeof d.fields === 'object' && d.askedCounts !== null && typeof d.askedCounts === 'object'
 }
 
 export function createBot (deps: BotDeps): ConversationWorker {

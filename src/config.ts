@@ -75,6 +75,9 @@ export const envSchema = z.object({
 
   REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()).describe('Unset = in-memory store (one instance only)'),
   REDIS_KEY_PREFIX: z.string().default('sdr:').describe('Prefix of every Redis key'),
+  QUEUE_LEASE_MS: int(30_000, 1000).describe('Durable queue: a conversation lease without heartbeat lasts this long; a dead replica\'s work is taken over after it'),
+  QUEUE_CONCURRENCY: int(32, 1).describe('Durable queue: conversations one replica works on at once'),
+  QUEUE_MAX_ATTEMPTS: int(5, 1).describe('Durable queue: runs of a failing or stalled batch before it is handed to a human'),
 
   PROMETHEUS_ENABLED: bool(true),
   DEDUPE_TTL_SECONDS: int(300, 1),
@@ -122,6 +125,7 @@ export interface Config {
     }
   }
   readonly redis: { readonly url: string | undefined, readonly keyPrefix: string }
+  readonly queue: { readonly leaseMs: number, readonly concurrency: number, readonly maxAttempts: number }
   readonly metrics: { readonly enabled: boolean }
   readonly limits: {
     readonly dedupeTtlSeconds: number
@@ -213,6 +217,7 @@ export function loadConfig (rawEnv: Record<string, string | undefined> = {}): Co
       },
     },
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    queue: { leaseMs: e.QUEUE_LEASE_MS, concurrency: e.QUEUE_CONCURRENCY, maxAttempts: e.QUEUE_MAX_ATTEMPTS },
     metrics: { enabled: e.PROMETHEUS_ENABLED },
     limits: {
       dedupeTtlSeconds: e.DEDUPE_TTL_SECONDS,

@@ -55,6 +55,11 @@ export interface ConversationState {
    * after it tells us a human handed the conversation back.
    */
   readonly statusAt?: number
+  /**
+   * A decided turn whose actions were not all confirmed done (saved before they run): a replica
+   * that takes the conversation over after a crash finishes them instead of deciding again.
+   */
+  readonly inflight?: { readonly key: string, readonly actions: readonly Action[] }
   readonly contactId: number | undefined
   readonly inboxId: number | undefined
   readonly createdAt: number

@@ -22,10 +22,18 @@ export interface ChatwootPort {
   sendMessage (ref: ConversationRef, msg: { content: string, private?: boolean, items?: Array<{ title: string, value: string }>, echoId: string }): Promise<unknown>
   toggleStatus (ref: ConversationRef, status: 'open'): Promise<unknown>
   setTyping (ref: ConversationRef, on: boolean): Promise<unknown>
-  getConversation (ref: ConversationRef): Promise<{ status: string }>
+  getConversation (ref: ConversationRef): Promise<{ status: string, lastMessage?: LastMessageSeen }>
   mergeCustomAttributes (ref: ConversationRef, patch: Record<string, unknown>): Promise<unknown>
   addLabels (ref: ConversationRef, labels: string[]): Promise<unknown>
   updateContact (accountId: number, contactId: number, patch: { name?: string, email?: string, phone_number?: string }): Promise<unknown>
+}
+
+/** The newest message of a conversation, as GET conversation shows it (a bot cannot list messages). */
+export interface LastMessageSeen {
+  readonly id: number
+  readonly content: string | null
+  readonly messageType: string
+  readonly fromAgentBot: boolean
 }
 
 export interface WorkflowPort {
@@ -34,7 +42,16 @@ export interface WorkflowPort {
 
 export interface ConversationStatePort {
   load (ref: ConversationRef): Promise<ConversationState | undefined>
-  save (state: ConversationState): Promise<void>
+  /** False when a save under a newer fencing token happened: another replica has the conversation. */
+  save (state: ConversationState, fence?: number): Promise<boolean>
+}
+
+/** Another replica holds the conversation now (our lease ran out): stop before doing anything more. */
+export class FencedOutError extends Error {
+  constructor () {
+    super('conversation lease lost to another replica')
+    this.name = 'FencedOutError'
+  }
 }
 
 export interface WorkerObserver {
@@ -67,8 +84,13 @@ export interface WorkerOptions {
 const ANSWERED_IDS_KEPT = 100
 
 export interface ConversationWorker {
-  /** Runs one batch of jobs of one conversation (the queue guarantees one batch at a time per conversation). */
-  handle (lane: string, jobs: readonly ConversationJob[]): Promise<void>
+  /**
+   * Runs one batch of jobs of one conversation (the queue guarantees one batch at a time per
+   * conversation). `fence` is the durable queue's lease token: state is saved only under it.
+   */
+  handle (lane: string, jobs: readonly ConversationJob[], fence?: number): Promise<void>
+  /** A batch that kept failing: nothing more is tried, a person takes the conversation with a note. */
+  giveUp (lane: string, jobs: readonly ConversationJob[]): Promise<void>
   /** Resolves when background workflow calls have settled (or the bound passed). */
   drain (timeoutMs: number): Promise<void>
 }
@@ -204,7 +226,47 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
     return t
   }
 
-  const leadTurn = async (state: ConversationState, jobs: readonly MessageJob[], playbook: Playbook): Promise<ConversationState> => {
+  /** Saves under the lease; a refusal means another replica has the conversation now. */
+  const saveFenced = async (state: ConversationState, fence: number | undefined): Promise<void> => {
+    if (!await withRetries(() => states.save(state, fence))) throw new FencedOutError()
+  }
+
+  /**
+   * Did the reply of a turn cut short by a crash reach Chatwoot? The newest message tells: our
+   * text → yes; the lead's message of that turn (or older) → no; anything newer → nobody can say.
+   */
+  const replyLanded = async (ref: ConversationRef, text: string, key: number): Promise<'yes' | 'no' | 'unknown'> => {
+    let last: LastMessageSeen | undefined
+    try {
+      last = (await chatwoot.getConversation(ref)).lastMessage
+    } catch (err) {
+      log.warn({ ...ids(ref), err }, 'Could not read the conversation to finish an interrupted turn')
+      return 'unknown'
+    }
+    if (last === undefined) return 'unknown'
+    if (last.messageType === 'outgoing' && last.fromAgentBot && last.content !== null && normalise(last.content) === normalise(text)) return 'yes'
+    if (last.messageType === 'incoming' && last.id <= key) return 'no'
+    return 'unknown'
+  }
+
+  /** Finishes the actions of a turn that a replica decided but did not live to complete. */
+  const resume = async (state: ConversationState, playbook: Playbook): Promise<ConversationState> => {
+    const inflight = state.inflight
+    if (inflight === undefined) return state
+    const base: ConversationState = { ...state, inflight: undefined }
+    const [first, ...rest] = inflight.actions
+    if (first?.type !== 'reply') return run({ next: base, actions: inflight.actions }, inflight.key, playbook)
+    const landed = await replyLanded(state.ref, first.text, Number(inflight.key))
+    log.info({ ...ids(state.ref), landed }, 'Finishing a turn an interrupted run left')
+    if (landed === 'no') return run({ next: base, actions: inflight.actions }, inflight.key, playbook)
+    const sent = landed === 'yes' ? withHistory(base, [{ role: 'bot', text: first.text, at: now() }], playbook) : base
+    const after = await run({ next: sent, actions: rest }, inflight.key, playbook)
+    if (landed === 'yes' || after.owner === 'human' || after.stage === 'opted_out' || after.stage === 'disqualified') return after
+    // Whether the lead got that answer cannot be known: a person looks, rather than the bot risk answering twice.
+    return run(apply(after, decide(after, { type: 'delivery_failed', at: now() }, playbook)), inflight.key, playbook)
+  }
+
+  const leadTurn = async (state: ConversationState, jobs: readonly MessageJob[], playbook: Playbook, fence: number | undefined): Promise<ConversationState> => {
     const last = jobs[jobs.length - 1]
     if (last === undefined) return state
     const key = String(last.messageId)
@@ -256,13 +318,17 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
         return parsed.success ? apply(current, decide(current, { type: 'chatwoot_status', status: parsed.data, at: now() }, playbook)).next : current
       }
     }
-    const next = await run(apply(current, t), key, playbook)
+    const decided = apply(current, t)
+    // Durable queue: written down before anything is sent, so a replica that takes over after a
+    // crash finishes these actions instead of deciding (and answering) again.
+    if (fence !== undefined) await saveFenced({ ...decided.next, inflight: { key, actions: decided.actions } }, fence)
+    const next = await run(decided, key, playbook)
     await attempt('typing_off', state.ref, () => chatwoot.setTyping(state.ref, false))
     return next
   }
 
   return {
-    async handle (_lane, jobs) {
+    async handle (_lane, jobs, fence) {
       const first = jobs[0]
       if (first === undefined) return
       const started = now()
@@ -271,6 +337,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       let state: ConversationState
       try {
         state = await withRetries(() => states.load(ref)) ?? initialState(ref, playbook.language, started)
+        if (state.inflight !== undefined) state = await resume(state, playbook)
       } catch (err) {
         // Without its state the bot could repeat itself or talk over a human: a person takes it.
         log.error({ ...ids(ref), err }, 'Conversation state unavailable; handing off')
@@ -301,7 +368,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       const ownerBefore = state.owner
       try {
         if (fresh.length > 0 && state.owner === 'bot' && state.stage !== 'opted_out') {
-          state = await leadTurn(state, fresh, playbook)
+          state = await leadTurn(state, fresh, playbook, fence)
         } else if (fresh.length > 0) {
           // A human has it (or the lead opted out): remember the ids, not the words.
           state = { ...state, answeredMessageIds: [...state.answeredMessageIds, ...fresh.map((j) => j.messageId)].slice(-ANSWERED_IDS_KEPT) }
@@ -313,6 +380,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
           }
         }
       } catch (err) {
+        if (err instanceof FencedOutError) throw err
         // Nothing a lead wrote is dropped silently: hand the conversation to a human with a note.
         log.error({ ...ids(ref), err }, 'Conversation turn failed; handing off')
         const failed: ConversationState = { ...state, stage: 'handoff', owner: 'human', handoffReason: 'processing_failed', updatedAt: now() }
@@ -322,12 +390,41 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       // message may be read as a handback (one sent before the handoff can arrive after it).
       if (ownerBefore === 'bot' && state.owner === 'human') state = { ...state, statusAt: undefined }
       try {
-        await withRetries(() => states.save({ ...state, updatedAt: now() }))
+        await saveFenced({ ...state, inflight: undefined, updatedAt: now() }, fence)
       } catch (err) {
+        if (err instanceof FencedOutError) throw err
         // The lead was answered; dedupe still stops a redelivery from being answered twice.
         log.error({ ...ids(ref), err }, 'Conversation state could not be saved')
       }
       if (fresh.length > 0) observe.turn(now() - started)
+    },
+    async giveUp (_lane, jobs) {
+      const first = jobs[0]
+      const messageIds = jobs.flatMap((j) => j.kind === 'message' ? [j.messageId] : [])
+      if (first === undefined || messageIds.length === 0) return
+      const playbook = opts.playbook()
+      let state = initialState(first.ref, playbook.language, now())
+      try {
+        state = await states.load(first.ref) ?? state
+      } catch (err) {
+        log.warn({ ...ids(first.ref), err }, 'Conversation state unavailable while giving up a batch')
+      }
+      log.error({ ...ids(first.ref), messages: messageIds.length }, 'Conversation batch failed on every attempt; handing off')
+      const failed: ConversationState = {
+        ...state,
+        stage: 'handoff',
+        owner: 'human',
+        handoffReason: 'processing_failed',
+        inflight: undefined,
+        answeredMessageIds: [...state.answeredMessageIds, ...messageIds].slice(-ANSWERED_IDS_KEPT),
+        updatedAt: now(),
+      }
+      if (state.owner !== 'bot' && state.handoffPending !== true) return
+      observe.transition(state.stage, 'handoff')
+      const opened = await handOff(failed, 'processing_failed', playbook)
+      await states.save({ ...failed, handoffPending: !opened }).catch((err: unknown) => {
+        log.error({ ...ids(first.ref), err }, 'Conversation state could not be saved')
+      })
     },
     async drain (timeoutMs) {
       let timer: NodeJS.Timeout | undefined
@@ -376,6 +473,8 @@ function handedBack (state: ConversationState, job: MessageJob): boolean {
 function settlesWithoutReply (t: Transition): boolean {
   return t.actions.some((a) => a.type === 'handoff') || t.next.stage === 'opted_out' || t.next.stage === 'disqualified'
 }
+
+const normalise = (text: string): string => text.replace(/\r\n/g, '\n').trim()
 
 function withHistory (state: ConversationState, entries: readonly HistoryEntry[], playbook: Playbook): ConversationState {
   if (entries.length === 0) return state

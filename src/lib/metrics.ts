@@ -123,6 +123,12 @@ export function createMetrics () {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32],
       registers: [registry],
     }),
+    queueEvents: new Counter({
+      name: 'sdr_queue_events_total',
+      help: 'Durable queue events: stalled (a lease ran out, its batch taken over), retried, exhausted (handed to a human), buffered (held in memory while Redis was down), fenced_out',
+      labelNames: ['event'] as const,
+      registers: [registry],
+    }),
     jobsProcessed: new Counter({
       name: 'sdr_jobs_processed_total',
       help: 'Conversation jobs run by the worker, by kind and outcome',

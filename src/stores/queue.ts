@@ -1,5 +1,13 @@
+/** What a batch's runner knows of its run. */
+export interface BatchContext {
+  /** The lease's fencing token (durable queue): state saved under an older token is refused. */
+  readonly fence: number | undefined
+  /** Earlier runs of this batch that failed or stalled (0 on the first run). */
+  readonly attempt: number
+}
+
 /** Runs the jobs of one lane (a conversation) as a batch, one batch at a time per lane. */
-export type BatchHandler<J> = (laneKey: string, jobs: readonly J[]) => Promise<void>
+export type BatchHandler<J> = (laneKey: string, jobs: readonly J[], ctx: BatchContext) => Promise<void>
 
 export interface QueueStats {
   /** Jobs waiting for their batch (a running batch is not counted). */
@@ -60,7 +68,7 @@ export function createMemoryQueue<J> (opts: MemoryQueueOptions<J>): WorkQueue<J>
     lane.pending = []
     lane.running = (async () => {
       try {
-        await opts.handler(key, batch.map((b) => b.job))
+        await opts.handler(key, batch.map((b) => b.job), { fence: undefined, attempt: 0 })
       } catch (err) {
         opts.onError(key, err)
       }

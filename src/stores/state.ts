@@ -5,8 +5,24 @@ import { ExpiringMap } from '../lib/expiring-map.js'
 /** JSON documents by key with an idle TTL: conversation state. */
 export interface StateStore {
   load (key: string): Promise<unknown>
-  save (key: string, value: unknown, ttlSeconds: number): Promise<void>
+  /**
+   * Saves the document; with a fencing token (the durable queue's lease), only when no save under
+   * a newer token happened: false then, and the caller has lost the conversation to another replica.
+   */
+  save (key: string, value: unknown, ttlSeconds: number, fence?: number): Promise<boolean>
   delete (key: string): Promise<void>
+}
+
+/** The token is kept beside the document (same hash tag, same slot), and only ever goes up. */
+const FENCED_SAVE = `
+local f = tonumber(redis.call('GET', KEYS[2]) or '0')
+if tonumber(ARGV[3]) < f then return 0 end
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1`
+
+interface FencedRedis extends Redis {
+  sdrFencedSave (stateKey: string, fenceKey: string, json: string, ttlSeconds: number, fence: number): Promise<number>
 }
 
 const MAX_MEMORY_DOCS = 100_000
@@ -20,7 +36,9 @@ export function createMemoryStateStore (clock: Clock): StateStore {
       return json === undefined ? undefined : JSON.parse(json)
     },
     async save (key, value, ttlSeconds) {
+      // One process, one runner per conversation: there is nobody to fence out.
       docs.set(key, JSON.stringify(value), ttlSeconds * 1000)
+      return true
     },
     async delete (key) {
       docs.delete(key)
@@ -29,13 +47,25 @@ export function createMemoryStateStore (clock: Clock): StateStore {
 }
 
 export function createRedisStateStore (redis: Redis, prefix: string): StateStore {
+  const r = redis as FencedRedis
+  if (typeof r.sdrFencedSave !== 'function') redis.defineCommand('sdrFencedSave', { numberOfKeys: 2, lua: FENCED_SAVE })
   return {
     async load (key) {
       const json = await redis.get(prefix + key)
-      return json === null ? undefined : JSON.parse(json)
+      if (json === null) return undefined
+      try {
+        return JSON.parse(json)
+      } catch {
+        // A damaged document is not retried into a handoff on every message: the conversation starts over.
+        return undefined
+      }
     },
-    async save (key, value, ttlSeconds) {
-      await redis.set(prefix + key, JSON.stringify(value), 'EX', ttlSeconds)
+    async save (key, value, ttlSeconds, fence) {
+      if (fence === undefined) {
+        await redis.set(prefix + key, JSON.stringify(value), 'EX', ttlSeconds)
+        return true
+      }
+      return await r.sdrFencedSave(prefix + key, `${prefix}${key}:fence`, JSON.stringify(value), ttlSeconds, fence) === 1
     },
     async delete (key) {
       await redis.del(prefix + key)

@@ -83,10 +83,10 @@ export async function startTestApp (env: EnvOverrides = {}, deps: TestDeps = {})
 
   const jobs: ConversationJob[] = []
   const batches: Array<{ lane: string, jobs: readonly ConversationJob[] }> = []
-  const handler: BatchHandler<ConversationJob> = async (lane, batch) => {
+  const handler: BatchHandler<ConversationJob> = async (lane, batch, ctx) => {
     jobs.push(...batch)
     batches.push({ lane, jobs: batch })
-    if (inner !== undefined) await inner(lane, batch)
+    if (inner !== undefined) await inner(lane, batch, ctx)
   }
 
   const app = await buildApp({

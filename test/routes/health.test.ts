@@ -75,7 +75,7 @@ describe('readiness', () => {
   })
 
   it('503 with the reason when REDIS_URL points at a closed port, while the webhook still accepts (fail-open to memory)', async () => {
-    const t = await start({ REDIS_URL: 'redis://127.0.0.1:1' })
+    const t = await start({ REDIS_URL: 'redis://127.0.0.1:1', SHUTDOWN_TIMEOUT_MS: '300' })
     const r = await send(t.url, { path: '/api/v1/readiness' })
     expect(r.status).toBe(503)
     expect(r.json).toMatchObject({
@@ -87,7 +87,9 @@ describe('readiness', () => {
     const { body, headers } = signedIncoming()
     const accepted = await postWebhook(t.url, body, headers)
     expect({ status: accepted.status, body: accepted.json }).toEqual({ status: 200, body: { status: 'accepted' } })
-    expect(t.jobs).toHaveLength(1)
+    // Held in this process until Redis answers (the durable queue cannot take it now), and counted.
+    expect(t.app.queue.stats().depth).toBe(1)
+    expect(t.jobs).toHaveLength(0)
     // Dedupe still works, from memory.
     const again = await postWebhook(t.url, body, headers)
     expect(again.json).toEqual({ status: 'duplicate' })
@@ -95,6 +97,7 @@ describe('readiness', () => {
     const metrics = await send(t.url, { path: '/metrics' })
     expect(metrics.text).toMatch(/^sdr_redis_up 0$/m)
     expect(metrics.text).toMatch(/^sdr_redis_fallback_total\{operation="dedupe"\} [1-9]/m)
+    expect(metrics.text).toMatch(/^sdr_queue_events_total\{event="buffered"\} 1$/m)
   })
 
   it('503 "shutting down" once shutdown has begun', async () => {

@@ -65,6 +65,7 @@ describe('classifyEvent: what the bot acts on', () => {
       canReply: true,
       contact: { id: 5821, name: 'Mariana Souza', email: undefined, phone: '+5511987654321' },
       receivedAt: NOW,
+      conversationUpdatedAt: 1787061807.391524,
     })
   })
 
@@ -95,7 +96,7 @@ describe('classifyEvent: what the bot acts on', () => {
 
   it('conversation_status_changed → a status job with the new status', () => {
     const job = statusJob(classify(conversation('conversation_status_changed.pending_to_open_handoff')))
-    expect(job).toEqual({ kind: 'status', ref: { accountId: 3, conversationId: 1487 }, status: 'open', receivedAt: NOW })
+    expect(job).toEqual({ kind: 'status', ref: { accountId: 3, conversationId: 1487 }, status: 'open', receivedAt: NOW, changedAt: 1787062000.48812 })
   })
 
   it.each(['conversation_opened', 'conversation_resolved'])('%s → a status job', (event) => {
