@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
 import { createChatwootClient } from './clients/chatwoot.js'
 import type { OnCall, RetryPolicy } from './clients/http.js'
-import { createN8nClient } from './clients/n8n.js'
+import { createN8nClient, type N8nWorkflow } from './clients/n8n.js'
 import { createOpenAiClient } from './clients/openai.js'
 import type { Config } from './config.js'
 import { createFallbackBrain, type Brain } from './conversation/brain.js'
@@ -12,9 +12,10 @@ import { createOpenAiBrain } from './conversation/openai-brain.js'
 import type { Playbook } from './conversation/playbook.js'
 import { createScriptedBrain } from './conversation/scripted-brain.js'
 import type { ConversationState } from './conversation/types.js'
-import { createConversationWorker, type ChatwootPort, type ConversationStatePort, type ConversationWorker } from './conversation/worker.js'
+import { createConversationWorker, type ChatwootPort, type ConversationStatePort, type ConversationWorker, type WorkflowPort } from './conversation/worker.js'
 import type { Clock } from './lib/clock.js'
 import type { Metrics } from './lib/metrics.js'
+import { createRedisOutbox, type Outbox } from './stores/outbox.js'
 import { createMemoryStateStore, createRedisStateStore, type StateStore } from './stores/state.js'
 
 export interface BotDeps {
@@ -77,7 +78,7 @@ export function createBot (deps: BotDeps): ConversationWorker {
     ? createChatwootClient({ baseUrl, botToken: accessToken, userToken: userAccessToken, timeoutMs: config.outbound.chatwootTimeoutMs, retry, onCall })
     : unconfiguredChatwoot())
 
-  const workflows = createN8nClient({
+  const n8n = createN8nClient({
     baseUrl: config.n8n.baseUrl,
     apiKey: config.n8n.apiKey,
     webhooks: config.n8n.webhooks,
@@ -85,6 +86,24 @@ export function createBot (deps: BotDeps): ConversationWorker {
     retry,
     onCall,
   })
+
+  // With Redis, workflow triggers go through the durable outbox: sent by any replica, retried for
+  // about ten minutes (8 tries, doubling from 2 s) beyond the client's own quick retries.
+  const outbox: Outbox | undefined = deps.redis === undefined
+    ? undefined
+    : createRedisOutbox({
+      redis: deps.redis,
+      prefix: config.redis.keyPrefix,
+      send: (item) => n8n.trigger(item.workflow as N8nWorkflow, item.payload, item.key),
+      maxAttempts: 8,
+      leaseMs: Math.max(30_000, config.outbound.n8nTimeoutMs * (config.outbound.retryAttempts + 1)),
+      now: () => deps.clock.now(),
+      onResult: (workflow, outcome) => metrics.workflows.inc({ workflow, outcome }),
+      onError: (err) => log.warn({ err }, 'Workflow outbox: a trigger failed'),
+    })
+  const workflows: WorkflowPort = outbox === undefined
+    ? n8n
+    : { trigger: async (workflow, payload, key) => { await outbox.add({ workflow, payload, key }); return 'queued' } }
 
   const { apiKey } = config.openai
   const primary: Brain | undefined = apiKey !== undefined
@@ -106,7 +125,7 @@ export function createBot (deps: BotDeps): ConversationWorker {
     ? createRedisStateStore(deps.redis, config.redis.keyPrefix)
     : createMemoryStateStore(deps.clock)
 
-  return createConversationWorker({
+  const worker = createConversationWorker({
     playbook: deps.playbook,
     brain,
     chatwoot,
@@ -124,4 +143,11 @@ export function createBot (deps: BotDeps): ConversationWorker {
       turn: (ms) => metrics.turnDuration.observe(ms / 1000),
     },
   })
+  return {
+    ...worker,
+    async drain (timeoutMs) {
+      await worker.drain(timeoutMs)
+      await outbox?.close(timeoutMs)
+    },
+  }
 }

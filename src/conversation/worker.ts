@@ -59,7 +59,8 @@ export interface WorkerObserver {
   qualified (): void
   handoff (reason: HandoffReason, ok: boolean): void
   reply (outcome: 'sent' | 'failed' | 'suppressed'): void
-  workflow (workflow: Workflow, outcome: 'sent' | 'not_configured' | 'failed'): void
+  /** `queued`: stored in the durable outbox, which reports the send itself. */
+  workflow (workflow: Workflow, outcome: 'sent' | 'not_configured' | 'failed' | 'queued'): void
   turn (durationMs: number): void
 }
 
@@ -136,7 +137,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
     track((async () => {
       try {
         const result = await workflows.trigger(workflow, payload, `${conversationTag(state.ref)}:${workflow}:${key}`)
-        observe.workflow(workflow, result === 'not_configured' ? 'not_configured' : 'sent')
+        observe.workflow(workflow, result === 'not_configured' || result === 'queued' ? result : 'sent')
       } catch (err) {
         observe.workflow(workflow, 'failed')
         log.warn({ ...ids(state.ref), err, workflow }, 'Workflow trigger failed')

@@ -81,7 +81,7 @@ export function createMetrics () {
     }),
     workflows: new Counter({
       name: 'sdr_workflow_triggers_total',
-      help: 'n8n workflow triggers by workflow and outcome',
+      help: 'n8n workflow triggers by workflow and outcome (sent, not_configured, failed; with Redis: queued, then sent, retry or gave_up from the outbox)',
       labelNames: ['workflow', 'outcome'] as const,
       registers: [registry],
     }),
