@@ -2,8 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
+import { cleanPrefix, createTestRedis, REDIS_URL, redisAvailable, uniquePrefix, warnIfRedisMissing } from '../helpers/redis.js'
 import { startFakeChatwoot, type FakeChatwoot } from '../helpers/fake-chatwoot.js'
-import { VECTORS, fixtureBytes } from '../helpers/fixtures.js'
+import { VECTORS, fixtureBytes, messageFixture } from '../helpers/fixtures.js'
 import { postWebhook, send } from '../helpers/http.js'
 import { chatwootHeaders } from '../helpers/sign.js'
 
@@ -115,4 +116,66 @@ describe('server process', () => {
     const stderr = r.stderr.join('')
     for (const name of ['CHATWOOT_BASE_URL', 'CHATWOOT_WEBHOOK_SECRET', 'CHATWOOT_ACCESS_TOKEN', 'OPENAI_API_KEY']) expect(stderr).toContain(name)
   }, 10_000)
+})
+
+warnIfRedisMissing('SIGTERM under load with the durable queue')
+
+describe.skipIf(!redisAvailable)('server process with the durable queue (real Redis)', () => {
+  it('SIGTERM while busy loses nothing acknowledged: another replica answers every message, once', async () => {
+    const chatwoot = await startFakeChatwoot()
+    stands.push(chatwoot)
+    // Slow Chatwoot answers keep turns in flight when the signal arrives.
+    chatwoot.delayNext(20, 150)
+    const prefix = uniquePrefix()
+    const env = (port: number): Record<string, string> => ({
+      APP_ENV: 'dev',
+      APP_HOST: '127.0.0.1',
+      APP_PORT: String(port),
+      LOG_LEVEL: 'warn',
+      REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+      CHATWOOT_WEBHOOK_SECRET: VECTORS.secret,
+      CHATWOOT_BASE_URL: chatwoot.url,
+      CHATWOOT_ACCESS_TOKEN: chatwoot.botToken,
+      BOT_DEBOUNCE_MS: '200',
+      SHUTDOWN_TIMEOUT_MS: '3000',
+      QUEUE_LEASE_MS: '2000',
+    })
+    const [portA, portB] = [await freePort(), await freePort()]
+    const a = spawnServer(env(portA))
+    running.push(a)
+    await waitForHealth(`http://127.0.0.1:${portA}`, a)
+
+    const refs = Array.from({ length: 10 }, (_, i) => ({ accountId: 3, conversationId: 88_000 + i }))
+    let messageId = 880_000
+    for (const ref of refs) {
+      const m = messageFixture('message_created.incoming.whatsapp')
+      m.id = messageId++
+      m.account.id = ref.accountId
+      m.conversation.id = ref.conversationId
+      m.content = 'Olá, quero saber mais'
+      const body = Buffer.from(JSON.stringify(m))
+      const res = await postWebhook(`http://127.0.0.1:${portA}`, body, chatwootHeaders(body, { secret: VECTORS.secret, timestamp: Math.floor(Date.now() / 1000) }))
+      expect(res.json).toEqual({ status: 'accepted' })
+    }
+    // Some turns are running, the rest wait for their debounce: stop now.
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    a.child.kill('SIGTERM')
+    expect(await a.exited).toEqual({ code: 0, signal: null })
+
+    const b = spawnServer(env(portB))
+    running.push(b)
+    await waitForHealth(`http://127.0.0.1:${portB}`, b)
+    const deadline = Date.now() + 10_000
+    const answered = () => refs.filter((ref) => chatwoot.messages(ref).some((m) => !m.private)).length
+    while (answered() < refs.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(answered()).toBe(refs.length)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    for (const ref of refs) expect(chatwoot.messages(ref).filter((m) => !m.private)).toHaveLength(1)
+    b.child.kill('SIGTERM')
+    expect(await b.exited).toEqual({ code: 0, signal: null })
+    const cleaner = createTestRedis()
+    await cleanPrefix(cleaner, prefix)
+    cleaner.disconnect()
+  }, 30_000)
 })
