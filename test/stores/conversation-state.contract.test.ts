@@ -9,6 +9,7 @@ import { startFakeChatwoot, type FakeChatwoot } from '../helpers/fake-chatwoot.j
 import { messageFixture } from '../helpers/fixtures.js'
 import { settle, startPipeline, type Pipeline } from '../helpers/pipeline.js'
 import { REDIS_URL, cleanPrefix, createTestRedis, keysUnder, redisAvailable, uniquePrefix, warnIfRedisMissing } from '../helpers/redis.js'
+import { sleep } from '../helpers/wait.js'
 import { chatwootHeaders } from '../helpers/sign.js'
 
 // The conversation state store (src/stores/state.ts) is a JSON document store keyed by string with
@@ -16,8 +17,6 @@ import { chatwootHeaders } from '../helpers/sign.js'
 // `{accountId:conversationId}:state`, and drops documents of another schema version. The contract
 // below runs against both implementations; the key layout and the schema check are asserted
 // through the real app further down.
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** The key the bot uses (src/bot.ts statePort); pinned against Redis by the app tests below. */
 const stateKey = (ref: ConversationRef): string => `${conversationTag(ref)}:state`

@@ -1,18 +1,10 @@
 import type { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createRedisOutbox, type Outbox, type OutboxItem, type RedisOutboxOptions, type SendOutcome } from '../../src/stores/outbox.js'
+import { sleep, until } from '../helpers/wait.js'
 import { cleanPrefix, createTestRedis, redisAvailable, uniquePrefix, warnIfRedisMissing } from '../helpers/redis.js'
 
 warnIfRedisMissing('workflow outbox')
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-async function until (check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await sleep(10)
-  }
-}
 
 const item = (key: string): OutboxItem => ({ workflow: 'lead_qualified', payload: { conversation_id: 1 }, key })
 

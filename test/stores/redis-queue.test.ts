@@ -3,22 +3,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { BatchContext, WorkQueue } from '../../src/stores/queue.js'
 import { createRedisQueue, type RedisQueueOptions } from '../../src/stores/redis-queue.js'
 import { CLAIM } from '../../src/stores/redis-queue-scripts.js'
+import { sleep, until } from '../helpers/wait.js'
 import { cleanPrefix, createTestRedis, redisAvailable, uniquePrefix, warnIfRedisMissing } from '../helpers/redis.js'
 
 warnIfRedisMissing('durable Redis queue')
 
 interface Job { readonly lane: string, readonly n: number }
 interface Run { readonly replica: string, readonly lane: string, readonly jobs: readonly number[], readonly ctx: BatchContext, readonly startedAt: number, endedAt: number }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function until (check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await sleep(10)
-  }
-}
 
 describe.skipIf(!redisAvailable)('durable Redis queue (real Redis)', () => {
   let redis: Redis

@@ -6,6 +6,7 @@ import { createRedisClient, createRedisDedupeStore, createRedisHealth, createRed
 import type { DedupeStore, RateLimitStore } from '../../src/stores/types.js'
 import { createTestClock, type TestClock } from '../helpers/app.js'
 import { REDIS_URL, cleanPrefix, createTestRedis, keysUnder, redisAvailable, uniquePrefix, warnIfRedisMissing } from '../helpers/redis.js'
+import { sleep } from '../helpers/wait.js'
 
 /** What one implementation gives the contract: fresh stores, a clock for windows, and a way to let a TTL pass. */
 interface StoreUnderTest {
@@ -19,7 +20,6 @@ interface StoreUnderTest {
 
 type Factory = () => Promise<StoreUnderTest>
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 // Keys as the webhook builds them: one conversation hash tag each.
 const k = (name: string) => `{3:1487}:dedupe:${name}`
 
