@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis'
 import { request } from 'undici'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { initialState, type Action, type ConversationState } from '../../src/conversation/types.js'
+import { CLAIM } from '../../src/stores/redis-queue-scripts.js'
 import { settle, startPipeline, type Pipeline } from '../helpers/pipeline.js'
 import { cleanPrefix, createTestRedis, REDIS_URL, redisAvailable, uniquePrefix, warnIfRedisMissing } from '../helpers/redis.js'
 
@@ -27,9 +28,9 @@ describe.skipIf(!redisAvailable)('finishing an interrupted turn (durable queue, 
   })
   afterAll(() => { redis.disconnect() })
 
-  async function start (): Promise<Pipeline> {
+  async function start (env: Record<string, string> = {}): Promise<Pipeline> {
     prefix = uniquePrefix()
-    p = await startPipeline({ env: { REDIS_URL, REDIS_KEY_PREFIX: prefix } })
+    p = await startPipeline({ env: { REDIS_URL, REDIS_KEY_PREFIX: prefix, ...env } })
     return p
   }
 
@@ -99,5 +100,32 @@ describe.skipIf(!redisAvailable)('finishing an interrupted turn (durable queue, 
     expect(pipeline.notes(ref)).toHaveLength(1)
     expect(pipeline.chatwoot.conversation(ref).status).toBe('open')
     expect(pipeline.replies(ref)).toHaveLength(0)
+  })
+
+  it('a batch whose runs keep dying goes to a human with a note once its attempts are spent', async () => {
+    const pipeline = await start({ QUEUE_MAX_ATTEMPTS: '1', QUEUE_LEASE_MS: '1000' })
+    const ref = { accountId: 3, conversationId: nextConversation++ }
+    pipeline.chatwoot.addConversation(ref, { status: 'pending' })
+    const lane = `{${ref.accountId}:${ref.conversationId}}`
+    const q = `${prefix}{q}:`
+    // A lead message in the queue, claimed by a replica that died holding it (a lease of 200 ms).
+    await redis.rpush(`${q}lane:${lane}`, JSON.stringify({
+      at: Date.now(),
+      job: { kind: 'message', ref, messageId: 4242, inboxId: 1, text: 'Olá', attachments: [], channel: 'Channel::Whatsapp', canReply: true, contact: {}, receivedAt: Date.now() },
+    }))
+    await redis.incr(`${q}pending`)
+    await redis.zadd(`${q}due`, 0, lane)
+    await redis.eval(CLAIM, 7, `${q}lane:${lane}`, `${q}due`, `${q}first`, `${q}leases`, `${q}tokens`, `${q}fence`, `${q}attempts`, lane, Date.now(), 200, 50)
+    // Its lease runs out; it is the batch's only allowed attempt: a person takes the conversation.
+    await pipeline.chatwoot.waitForMessages(ref, 1, 5000)
+    await settle(pipeline)
+    expect(pipeline.notes(ref)).toHaveLength(1)
+    expect(pipeline.replies(ref)).toHaveLength(0)
+    expect(pipeline.chatwoot.conversation(ref).status).toBe('open')
+    const metrics = await pipeline.metrics()
+    expect(metrics).toMatch(/^sdr_queue_events_total\{event="stalled"\} 1$/m)
+    expect(metrics).toMatch(/^sdr_queue_events_total\{event="exhausted"\} 1$/m)
+    expect(metrics).toMatch(/^sdr_handoffs_total\{reason="processing_failed",outcome="ok"\} 1$/m)
+    expect(await redis.llen(`${q}lane:${lane}`)).toBe(0)
   })
 })
