@@ -132,6 +132,7 @@ export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise
       maxAttempts: config.queue.maxAttempts,
       now: () => clock.now(),
       onError,
+      onLoopError: (err) => app.log.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'Durable queue cannot reach Redis; retrying'),
       onRetry: () => metrics.queueEvents.inc({ event: 'retried' }),
       onExhausted: async (lane, jobs) => {
         metrics.queueEvents.inc({ event: 'exhausted' })

@@ -75,7 +75,7 @@ export const envSchema = z.object({
 
   REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()).describe('Unset = in-memory store (one instance only)'),
   REDIS_KEY_PREFIX: z.string().default('sdr:').describe('Prefix of every Redis key'),
-  QUEUE_LEASE_MS: int(30_000, 1000).describe('Durable queue: a conversation lease without heartbeat lasts this long; a dead replica\'s work is taken over after it'),
+  QUEUE_LEASE_MS: int(10_000, 1000).describe('Durable queue: a conversation lease without heartbeat lasts this long; a dead replica\'s work is taken over after it'),
   QUEUE_CONCURRENCY: int(32, 1).describe('Durable queue: conversations one replica works on at once'),
   QUEUE_MAX_ATTEMPTS: int(5, 1).describe('Durable queue: runs of a failing or stalled batch before it is handed to a human'),
 

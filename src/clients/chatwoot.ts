@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici'
 import { z } from 'zod'
+import { replyLanded } from '../lib/reply-landed.js'
 import {
   mayHaveReachedServer,
   requestJson,
@@ -27,6 +28,11 @@ export interface OutgoingMessage {
   items?: QuickReplyItem[]
   /** Our id for this send (e.g. derived from the incoming message id); Chatwoot echoes it back. */
   echoId: string
+  /**
+   * The lead's message this reply answers. With it, a send that failed ambiguously is checked
+   * by message id (lib/reply-landed.ts): re-sent only when provably absent, else reported unknown.
+   */
+  inReplyTo?: number
 }
 
 /** `reconciled`: an attempt failed ambiguously and the message was then found in the conversation. */
@@ -249,10 +255,23 @@ export function createChatwootClient (options: ChatwootClientOptions): ChatwootC
     // messages, but GET conversation shows the latest message: when that is already this
     // text, from the bot, just now, we stop instead of posting again. Chatwoot does not keep
     // echo_id (a transient attribute), so it is compared only when an answer carries it.
-    const delivered = async (): Promise<boolean> => {
+    const delivered = async (): Promise<'yes' | 'no' | 'unknown'> => {
       const info = await getConversation(ref)
-      return isOurs(info.lastMessage, msg, sentAtSeconds)
+      if (msg.inReplyTo === undefined) return isOurs(info.lastMessage, msg, sentAtSeconds) ? 'yes' : 'no'
+      return replyLanded(info.lastMessage, { text: msg.content, private: msg.private ?? false, inReplyTo: msg.inReplyTo })
     }
+    const unknown = (ctx: RetryContext): UpstreamError =>
+      new UpstreamError({
+        target: 'chatwoot',
+        operation: 'sendMessage',
+        status: ctx.status,
+        reason: ctx.reason,
+        code: ctx.code,
+        retryable: false,
+        attempts: ctx.attempt,
+        path: `${CONVERSATION}/messages`,
+        detail: 'delivery unknown: the conversation has newer messages, so sending again could answer twice',
+      })
     const checkFailed = (ctx: RetryContext, err: unknown): UpstreamError =>
       new UpstreamError({
         target: 'chatwoot',
@@ -276,11 +295,14 @@ export function createChatwootClient (options: ChatwootClientOptions): ChatwootC
         schema: sentMessageSchema,
         beforeRetry: async (ctx) => {
           if (!mayHaveReachedServer(ctx)) return 'retry'
+          let landed: 'yes' | 'no' | 'unknown'
           try {
-            return await delivered() ? 'stop' : 'retry'
+            landed = await delivered()
           } catch (err) {
             throw checkFailed(ctx, err)
           }
+          if (landed === 'unknown') throw unknown(ctx)
+          return landed === 'yes' ? 'stop' : 'retry'
         },
       })
       return sent === undefined ? { id: undefined, reconciled: true } : { id: sent.id }
@@ -288,13 +310,13 @@ export function createChatwootClient (options: ChatwootClientOptions): ChatwootC
       // The last attempt may have landed too: look once more before reporting a failure.
       if (!(err instanceof UpstreamError) || err.operation !== 'sendMessage' || !err.retryable || err.detail !== undefined) throw err
       if (!mayHaveReachedServer({ attempt: err.attempts, status: err.status, reason: err.reason, code: err.code })) throw err
-      let found = false
+      let landed: 'yes' | 'no' | 'unknown' = 'no'
       try {
-        found = await delivered()
+        landed = await delivered()
       } catch {
         throw err
       }
-      if (found) return { id: undefined, reconciled: true }
+      if (landed === 'yes') return { id: undefined, reconciled: true }
       throw err
     }
   }

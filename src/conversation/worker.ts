@@ -3,6 +3,7 @@ import { conversationTag, type ConversationJob, type ConversationRef, type Messa
 import { conversationStatusSchema } from './payloads.js'
 import { localize, type Playbook } from './playbook.js'
 import { decide } from './state-machine.js'
+import { replyLanded, type NewestMessage } from '../lib/reply-landed.js'
 import { handoffNote, qualificationAttributes, workflowPayload } from './summary.js'
 import {
   initialState,
@@ -19,21 +20,13 @@ import {
 // Everything it talks to comes in as a narrow port, so this file knows no HTTP, Redis or Fastify.
 
 export interface ChatwootPort {
-  sendMessage (ref: ConversationRef, msg: { content: string, private?: boolean, items?: Array<{ title: string, value: string }>, echoId: string }): Promise<unknown>
+  sendMessage (ref: ConversationRef, msg: { content: string, private?: boolean, items?: Array<{ title: string, value: string }>, echoId: string, inReplyTo?: number }): Promise<unknown>
   toggleStatus (ref: ConversationRef, status: 'open'): Promise<unknown>
   setTyping (ref: ConversationRef, on: boolean): Promise<unknown>
-  getConversation (ref: ConversationRef): Promise<{ status: string, lastMessage?: LastMessageSeen }>
+  getConversation (ref: ConversationRef): Promise<{ status: string, lastMessage?: NewestMessage }>
   mergeCustomAttributes (ref: ConversationRef, patch: Record<string, unknown>): Promise<unknown>
   addLabels (ref: ConversationRef, labels: string[]): Promise<unknown>
   updateContact (accountId: number, contactId: number, patch: { name?: string, email?: string, phone_number?: string }): Promise<unknown>
-}
-
-/** The newest message of a conversation, as GET conversation shows it (a bot cannot list messages). */
-export interface LastMessageSeen {
-  readonly id: number
-  readonly content: string | null
-  readonly messageType: string
-  readonly fromAgentBot: boolean
 }
 
 export interface WorkflowPort {
@@ -212,6 +205,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
         ...(action.choices !== undefined ? { items: action.choices.map((c) => ({ title: c.title, value: c.value })) } : {}),
         // One reply per lead turn: the same key on a retry lets the client recognise a reply already posted.
         echoId: `sdr:${conversationTag(state.ref)}:${key}`,
+        inReplyTo: Number(key),
       })
       observe.reply('sent')
       return true
@@ -232,22 +226,14 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
     if (!await withRetries(() => states.save(state, fence))) throw new FencedOutError()
   }
 
-  /**
-   * Did the reply of a turn cut short by a crash reach Chatwoot? The newest message tells: our
-   * text → yes; the lead's message of that turn (or older) → no; anything newer → nobody can say.
-   */
-  const replyLanded = async (ref: ConversationRef, text: string, key: number): Promise<'yes' | 'no' | 'unknown'> => {
-    let last: LastMessageSeen | undefined
+  /** Did the reply of a turn cut short by a crash reach Chatwoot? (lib/reply-landed.ts) */
+  const landed = async (ref: ConversationRef, text: string, key: number): Promise<'yes' | 'no' | 'unknown'> => {
     try {
-      last = (await chatwoot.getConversation(ref)).lastMessage
+      return replyLanded((await chatwoot.getConversation(ref)).lastMessage, { text, private: false, inReplyTo: key })
     } catch (err) {
       log.warn({ ...ids(ref), err }, 'Could not read the conversation to finish an interrupted turn')
       return 'unknown'
     }
-    if (last === undefined) return 'unknown'
-    if (last.messageType === 'outgoing' && last.fromAgentBot && last.content !== null && normalise(last.content) === normalise(text)) return 'yes'
-    if (last.messageType === 'incoming' && last.id <= key) return 'no'
-    return 'unknown'
   }
 
   /** Finishes the actions of a turn that a replica decided but did not live to complete. */
@@ -257,12 +243,12 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
     const base: ConversationState = { ...state, inflight: undefined }
     const [first, ...rest] = inflight.actions
     if (first?.type !== 'reply') return run({ next: base, actions: inflight.actions }, inflight.key, playbook)
-    const landed = await replyLanded(state.ref, first.text, Number(inflight.key))
-    log.info({ ...ids(state.ref), landed }, 'Finishing a turn an interrupted run left')
-    if (landed === 'no') return run({ next: base, actions: inflight.actions }, inflight.key, playbook)
-    const sent = landed === 'yes' ? withHistory(base, [{ role: 'bot', text: first.text, at: now() }], playbook) : base
+    const verdict = await landed(state.ref, first.text, Number(inflight.key))
+    log.info({ ...ids(state.ref), landed: verdict }, 'Finishing a turn an interrupted run left')
+    if (verdict === 'no') return run({ next: base, actions: inflight.actions }, inflight.key, playbook)
+    const sent = verdict === 'yes' ? withHistory(base, [{ role: 'bot', text: first.text, at: now() }], playbook) : base
     const after = await run({ next: sent, actions: rest }, inflight.key, playbook)
-    if (landed === 'yes' || after.owner === 'human' || after.stage === 'opted_out' || after.stage === 'disqualified') return after
+    if (verdict === 'yes' || after.owner === 'human' || after.stage === 'opted_out' || after.stage === 'disqualified') return after
     // Whether the lead got that answer cannot be known: a person looks, rather than the bot risk answering twice.
     return run(apply(after, decide(after, { type: 'delivery_failed', at: now() }, playbook)), inflight.key, playbook)
   }
@@ -474,8 +460,6 @@ function handedBack (state: ConversationState, job: MessageJob): boolean {
 function settlesWithoutReply (t: Transition): boolean {
   return t.actions.some((a) => a.type === 'handoff') || t.next.stage === 'opted_out' || t.next.stage === 'disqualified'
 }
-
-const normalise = (text: string): string => text.replace(/\r\n/g, '\n').trim()
 
 function withHistory (state: ConversationState, entries: readonly HistoryEntry[], playbook: Playbook): ConversationState {
   if (entries.length === 0) return state

@@ -35,6 +35,8 @@ export interface RedisQueueOptions<J> {
   /** Redis refused an enqueue: the job waits in this process until Redis answers again. */
   readonly onBuffered?: (laneKey: string, err: unknown) => void
   readonly onStalled?: (laneKeys: readonly string[]) => void
+  /** The queue's own loop could not reach Redis (said at most every 10 s); it keeps trying. */
+  readonly onLoopError?: (err: unknown) => void
   /** A failed batch was put back, to run again after its backoff. */
   readonly onRetry?: (laneKey: string, attempt: number) => void
 }
@@ -178,6 +180,8 @@ export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
   }
 
   const tick = async (): Promise<void> => {
+    // Connecting, or reconnecting after an outage: nothing to do until Redis answers.
+    if (opts.redis.status !== 'ready') return
     const t = now()
     if (buffered > 0) await flush()
     if (t >= nextRecover) {
@@ -212,7 +216,8 @@ export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
       tick().catch((err: unknown) => {
         if (now() - lastLoopError > 10_000) {
           lastLoopError = now()
-          opts.onError('(queue)', err)
+          if (opts.onLoopError !== undefined) opts.onLoopError(err)
+          else opts.onError('(queue)', err)
         }
       }).finally(() => {
         ticking = false

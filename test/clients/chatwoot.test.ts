@@ -137,6 +137,44 @@ describe('chatwoot client', () => {
       expect(fake.conversation(ref).messages.map((m) => m.messageType)).toEqual([0, 1])
     })
 
+    it('with inReplyTo: re-sends a reply proven absent (the lead\'s message is still the newest), once', async () => {
+      const lead = fake.addIncoming(ref, 'Qual o preço?')
+      fake.failNext(1, 500, { match: { method: 'POST' } })
+      const result = await client().sendMessage(ref, { content: 'Depende do plano.', echoId: 'r1', inReplyTo: lead.id })
+      expect(result).toMatchObject({ id: expect.any(Number) })
+      expect(fake.messages(ref).map((m) => m.content)).toEqual(['Depende do plano.'])
+    })
+
+    it('with inReplyTo: a reply that was stored is recognised by its id, not only its text', async () => {
+      const lead = fake.addIncoming(ref, 'Qual o preço?')
+      fake.failAfterWrite(1)
+      const result = await client().sendMessage(ref, { content: 'Depende do plano.', echoId: 'r2', inReplyTo: lead.id })
+      expect(result).toEqual({ id: undefined, reconciled: true })
+      expect(fake.messages(ref)).toHaveLength(1)
+    })
+
+    it('with inReplyTo: an identical earlier bot reply is not taken for this one', async () => {
+      const c = client()
+      fake.addIncoming(ref, 'oi')
+      await c.sendMessage(ref, { content: 'Pode repetir?', echoId: 'a' })
+      const lead = fake.addIncoming(ref, 'hã?')
+      fake.failNext(1, 500, { match: { method: 'POST' } })
+      await c.sendMessage(ref, { content: 'Pode repetir?', echoId: 'b', inReplyTo: lead.id })
+      expect(fake.messages(ref).map((m) => m.content)).toEqual(['Pode repetir?', 'Pode repetir?'])
+    })
+
+    it('with inReplyTo: stops without sending again when the lead wrote after a send that may have landed', async () => {
+      const lead = fake.addIncoming(ref, 'Qual o preço?')
+      fake.failAfterWrite(1)
+      // The lead writes again before the check: the newest message is theirs.
+      fake.onMessage(() => { fake.addIncoming(ref, 'alô?') })
+      const err = await client().sendMessage(ref, { content: 'Depende do plano.', echoId: 'r3', inReplyTo: lead.id }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(UpstreamError)
+      expect((err as UpstreamError).detail).toMatch(/delivery unknown/)
+      expect(requestsTo('POST', MESSAGES)).toBe(1)
+      expect(fake.messages(ref)).toHaveLength(1)
+    })
+
     it('does not check delivery before retrying a 429 (it was never processed)', async () => {
       fake.failNext(1, 429, { retryAfter: 3 })
       await client().sendMessage(ref, { content: 'Oi', echoId: 'e7' })

@@ -17,7 +17,10 @@ export interface Pipeline {
   readonly chatwoot: FakeChatwoot
   readonly n8n: FakeN8n
   readonly openai: FakeOpenAi | undefined
-  /** A lead message as Chatwoot would deliver it; the conversation status is the stand-in's. */
+  /**
+   * A lead message as Chatwoot would deliver it: stored in the stand-in first (its id is the
+   * message id) unless `messageId` is given; the conversation status is the stand-in's.
+   */
   say (ref: FakeRef, text: string, opts?: { deliveryId?: string, messageId?: number, status?: string, updatedAt?: number }): Promise<{ statusCode: number, body: { status?: string, reason?: string } }>
   /**
    * Chatwoot telling the bot about a status change (a human took it, handed it back), stamped
@@ -39,8 +42,6 @@ export interface PipelineOptions {
   /** Start an OpenAI stand-in answering with this, and give the app a key for it. */
   readonly openai?: Respond
 }
-
-let nextMessageId = 700_000
 
 export async function startPipeline (opts: PipelineOptions = {}): Promise<Pipeline> {
   const chatwoot = await startFakeChatwoot()
@@ -80,7 +81,9 @@ export async function startPipeline (opts: PipelineOptions = {}): Promise<Pipeli
     async say (ref, text, o = {}) {
       const m = messageFixture('message_created.incoming.whatsapp')
       const conv = chatwoot.conversation(ref)
-      m.id = o.messageId ?? nextMessageId++
+      // As in Chatwoot, the lead's message is in the conversation before its webhook arrives
+      // (unless a test picks the id itself).
+      m.id = o.messageId ?? chatwoot.addIncoming(ref, text).id
       m.content = text
       m.account.id = ref.accountId
       m.conversation.id = ref.conversationId

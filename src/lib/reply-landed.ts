@@ -1,0 +1,26 @@
+/** The newest message of a conversation, as GET conversation shows it (a bot cannot list messages). */
+export interface NewestMessage {
+  readonly id: number
+  readonly content: string | null
+  readonly messageType: string
+  readonly private: boolean
+  readonly fromAgentBot: boolean
+}
+
+const normalise = (text: string): string => text.replace(/\r\n/g, '\n').trim()
+
+/**
+ * Did a reply whose POST failed ambiguously (a timeout, a 5xx, a crash) reach Chatwoot? Chatwoot
+ * has no idempotency key and shows only the newest message, but message ids only grow, and the
+ * lead's message the reply answers (`inReplyTo`) is in the conversation:
+ * - the newest message is that one (or older): nothing came after it, so the reply did not land;
+ * - the newest is newer and is this text, from the bot: it landed;
+ * - anything else (the lead wrote again, an agent, another bot message): nobody can tell.
+ */
+export function replyLanded (newest: NewestMessage | undefined, reply: { text: string, private: boolean, inReplyTo: number }): 'yes' | 'no' | 'unknown' {
+  if (newest === undefined) return 'unknown'
+  if (newest.id <= reply.inReplyTo) return 'no'
+  const ours = newest.messageType === 'outgoing' && newest.fromAgentBot && newest.private === reply.private &&
+    newest.content !== null && normalise(newest.content) === normalise(reply.text)
+  return ours ? 'yes' : 'unknown'
+}
