@@ -30,10 +30,9 @@ const small = (over: Partial<ChaosOptions> = {}): ChaosOptions => ({
   killStallMs: 1200,
   sticky: false,
   faults: true,
-  // Every fault but the two that leave the service unsure whether a reply POST was stored (stored
-  // then 500; stored, answered after its timeout): when the lead writes again before the service
-  // looks, the reply is posted twice. `npm run chaos` keeps them, and shows it.
-  ambiguousWrites: false,
+  // Every fault, including those that leave the service unsure whether a reply POST was stored
+  // (stored then 500; stored, answered after its timeout).
+  ambiguousWrites: true,
   blindModel: false,
   deliveryAttempts: 3,
   retryWaitMs: 300,
