@@ -32,11 +32,11 @@ export interface OutgoingMessage {
    * The lead's message this reply answers. With it, a send that failed ambiguously is checked
    * by message id (lib/reply-landed.ts): re-sent only when provably absent, else reported unknown.
    */
-  inReplyTo?: number
+  afterMessageId?: number
 }
 
 /** `reconciled`: an attempt failed ambiguously and the message was then found in the conversation. */
-export type SendResult = { id: number } | { id: undefined, reconciled: true }
+export type SendResult = { id: number } | { id: number | undefined, reconciled: true }
 
 export type ConversationStatus = 'open' | 'pending' | 'resolved' | 'snoozed'
 
@@ -255,10 +255,14 @@ export function createChatwootClient (options: ChatwootClientOptions): ChatwootC
     // messages, but GET conversation shows the latest message: when that is already this
     // text, from the bot, just now, we stop instead of posting again. Chatwoot does not keep
     // echo_id (a transient attribute), so it is compared only when an answer carries it.
+    let foundId: number | undefined
     const delivered = async (): Promise<'yes' | 'no' | 'unknown'> => {
       const info = await getConversation(ref)
-      if (msg.inReplyTo === undefined) return isOurs(info.lastMessage, msg, sentAtSeconds) ? 'yes' : 'no'
-      return replyLanded(info.lastMessage, { text: msg.content, private: msg.private ?? false, inReplyTo: msg.inReplyTo })
+      const landed = msg.afterMessageId === undefined
+        ? (isOurs(info.lastMessage, msg, sentAtSeconds) ? 'yes' : 'no')
+        : replyLanded(info.lastMessage, { text: msg.content, private: msg.private ?? false, afterMessageId: msg.afterMessageId })
+      if (landed === 'yes') foundId = info.lastMessage?.id
+      return landed
     }
     const unknown = (ctx: RetryContext): UpstreamError =>
       new UpstreamError({
@@ -305,7 +309,7 @@ export function createChatwootClient (options: ChatwootClientOptions): ChatwootC
           return landed === 'yes' ? 'stop' : 'retry'
         },
       })
-      return sent === undefined ? { id: undefined, reconciled: true } : { id: sent.id }
+      return sent === undefined ? { id: foundId, reconciled: true } : { id: sent.id }
     } catch (err) {
       // The last attempt may have landed too: look once more before reporting a failure.
       if (!(err instanceof UpstreamError) || err.operation !== 'sendMessage' || !err.retryable || err.detail !== undefined) throw err
@@ -316,7 +320,7 @@ export function createChatwootClient (options: ChatwootClientOptions): ChatwootC
       } catch {
         throw err
       }
-      if (landed === 'yes') return { id: undefined, reconciled: true }
+      if (landed === 'yes') return { id: foundId, reconciled: true }
       throw err
     }
   }

@@ -60,6 +60,8 @@ export interface ConversationState {
    * that takes the conversation over after a crash finishes them instead of deciding again.
    */
   readonly inflight?: { readonly key: string, readonly actions: readonly Action[] }
+  /** Id of the newest message the bot posted here: a reply's delivery check must look past it. */
+  readonly lastBotMessageId?: number
   readonly contactId: number | undefined
   readonly inboxId: number | undefined
   readonly createdAt: number

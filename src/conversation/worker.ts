@@ -20,7 +20,8 @@ import {
 // Everything it talks to comes in as a narrow port, so this file knows no HTTP, Redis or Fastify.
 
 export interface ChatwootPort {
-  sendMessage (ref: ConversationRef, msg: { content: string, private?: boolean, items?: Array<{ title: string, value: string }>, echoId: string, inReplyTo?: number }): Promise<unknown>
+  /** Resolves with the posted message's id when Chatwoot gave one. */
+  sendMessage (ref: ConversationRef, msg: { content: string, private?: boolean, items?: Array<{ title: string, value: string }>, echoId: string, afterMessageId?: number }): Promise<{ id: number | undefined }>
   toggleStatus (ref: ConversationRef, status: 'open'): Promise<unknown>
   setTyping (ref: ConversationRef, on: boolean): Promise<unknown>
   getConversation (ref: ConversationRef): Promise<{ status: string, lastMessage?: NewestMessage }>
@@ -157,9 +158,9 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
     for (const action of t.actions) {
       switch (action.type) {
         case 'reply': {
-          const sent = await sendReply(state, action, key)
-          if (sent) {
-            state = withHistory(state, [{ role: 'bot', text: action.text, at: now() }], playbook)
+          const sent = await sendReply(state, action, key, playbook)
+          if (sent !== undefined) {
+            state = sent
           } else if (!settlesWithoutReply(t)) {
             // The lead would be left without an answer: a person takes over.
             const failed = decide(state, { type: 'delivery_failed', at: now() }, playbook)
@@ -198,21 +199,22 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
     return state
   }
 
-  const sendReply = async (state: ConversationState, action: Extract<Action, { type: 'reply' }>, key: string): Promise<boolean> => {
+  /** Posts a turn's reply; the state it returns remembers it (history, the newest bot message id). */
+  const sendReply = async (state: ConversationState, action: Extract<Action, { type: 'reply' }>, key: string, playbook: Playbook): Promise<ConversationState | undefined> => {
     try {
-      await chatwoot.sendMessage(state.ref, {
+      const { id } = await chatwoot.sendMessage(state.ref, {
         content: action.text,
         ...(action.choices !== undefined ? { items: action.choices.map((c) => ({ title: c.title, value: c.value })) } : {}),
         // One reply per lead turn: the same key on a retry lets the client recognise a reply already posted.
         echoId: `sdr:${conversationTag(state.ref)}:${key}`,
-        inReplyTo: Number(key),
+        afterMessageId: newestKnown(state, key),
       })
       observe.reply('sent')
-      return true
+      return withSent(state, action.text, id, now(), playbook)
     } catch (err) {
       observe.reply('failed')
       log.error({ ...ids(state.ref), err }, 'Reply could not be delivered')
-      return false
+      return undefined
     }
   }
 
@@ -229,7 +231,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
   /** Did the reply of a turn cut short by a crash reach Chatwoot? (lib/reply-landed.ts) */
   const landed = async (ref: ConversationRef, text: string, key: number): Promise<'yes' | 'no' | 'unknown'> => {
     try {
-      return replyLanded((await chatwoot.getConversation(ref)).lastMessage, { text, private: false, inReplyTo: key })
+      return replyLanded((await chatwoot.getConversation(ref)).lastMessage, { text, private: false, afterMessageId: key })
     } catch (err) {
       log.warn({ ...ids(ref), err }, 'Could not read the conversation to finish an interrupted turn')
       return 'unknown'
@@ -243,7 +245,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
     const base: ConversationState = { ...state, inflight: undefined }
     const [first, ...rest] = inflight.actions
     if (first?.type !== 'reply') return run({ next: base, actions: inflight.actions }, inflight.key, playbook)
-    const verdict = await landed(state.ref, first.text, Number(inflight.key))
+    const verdict = await landed(state.ref, first.text, newestKnown(state, inflight.key))
     log.info({ ...ids(state.ref), landed: verdict }, 'Finishing a turn an interrupted run left')
     if (verdict === 'no') return run({ next: base, actions: inflight.actions }, inflight.key, playbook)
     const sent = verdict === 'yes' ? withHistory(base, [{ role: 'bot', text: first.text, at: now() }], playbook) : base
@@ -446,6 +448,11 @@ export function clip (text: string, max: number): string {
   return text.slice(0, end) + '…'
 }
 
+/** The newest message known to exist before a reply: the lead's it answers, or our own last one. */
+function newestKnown (state: ConversationState, key: string): number {
+  return Math.max(Number(key), state.lastBotMessageId ?? 0)
+}
+
 /**
  * A lead message in a conversation Chatwoot changed after the newest status we know (the "open" of
  * our handoff, or a human's) was sent after someone handed it back: the webhook only accepts
@@ -459,6 +466,11 @@ function handedBack (state: ConversationState, job: MessageJob): boolean {
 /** A turn that hands off, opts out or disqualifies is settled even if its text could not be delivered. */
 function settlesWithoutReply (t: Transition): boolean {
   return t.actions.some((a) => a.type === 'handoff') || t.next.stage === 'opted_out' || t.next.stage === 'disqualified'
+}
+
+function withSent (state: ConversationState, text: string, id: number | undefined, at: number, playbook: Playbook): ConversationState {
+  const next = withHistory(state, [{ role: 'bot', text, at }], playbook)
+  return id === undefined ? next : { ...next, lastBotMessageId: Math.max(state.lastBotMessageId ?? 0, id) }
 }
 
 function withHistory (state: ConversationState, entries: readonly HistoryEntry[], playbook: Playbook): ConversationState {

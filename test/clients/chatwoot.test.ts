@@ -84,7 +84,7 @@ describe('chatwoot client', () => {
       fake.failAfterWrite(1)
       const result = await client().sendMessage(ref, { content: 'Perfeito, anotado.', echoId: 'e3' })
 
-      expect(result).toEqual({ id: undefined, reconciled: true })
+      expect(result).toEqual({ id: fake.messages(ref)[0]?.id, reconciled: true })
       expect(fake.messages(ref)).toHaveLength(1)
       expect(requestsTo('POST', MESSAGES)).toBe(1)
     })
@@ -92,14 +92,14 @@ describe('chatwoot client', () => {
     it('reconciles after the last attempt too', async () => {
       fake.failAfterWrite(1)
       const result = await client({ retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }).sendMessage(ref, { content: 'Oi', echoId: 'e4' })
-      expect(result).toEqual({ id: undefined, reconciled: true })
+      expect(result).toEqual({ id: fake.messages(ref)[0]?.id, reconciled: true })
       expect(fake.messages(ref)).toHaveLength(1)
     })
 
     it('reconciles a send that timed out but was written', async () => {
       fake.delayNext(1, 600, { method: 'POST', path: '/messages' })
       const result = await client({ timeoutMs: 150 }).sendMessage(ref, { content: 'Demorou, mas foi', echoId: 'e5' })
-      expect(result).toEqual({ id: undefined, reconciled: true })
+      expect(result).toEqual({ id: fake.messages(ref)[0]?.id, reconciled: true })
       expect(fake.messages(ref)).toHaveLength(1)
       expect(outcomes('sendMessage')).toEqual(['retry'])
     })
@@ -107,7 +107,7 @@ describe('chatwoot client', () => {
     it('reconciles a private note too (the show answer includes notes)', async () => {
       fake.failAfterWrite(1)
       const result = await client().sendMessage(ref, { content: 'Handoff: lead qualificado', private: true, echoId: 'n1' })
-      expect(result).toEqual({ id: undefined, reconciled: true })
+      expect(result).toEqual({ id: fake.messages(ref)[0]?.id, reconciled: true })
       expect(fake.messages(ref)).toHaveLength(1)
     })
 
@@ -137,38 +137,38 @@ describe('chatwoot client', () => {
       expect(fake.conversation(ref).messages.map((m) => m.messageType)).toEqual([0, 1])
     })
 
-    it('with inReplyTo: re-sends a reply proven absent (the lead\'s message is still the newest), once', async () => {
+    it('with afterMessageId: re-sends a reply proven absent (the lead\'s message is still the newest), once', async () => {
       const lead = fake.addIncoming(ref, 'Qual o preço?')
       fake.failNext(1, 500, { match: { method: 'POST' } })
-      const result = await client().sendMessage(ref, { content: 'Depende do plano.', echoId: 'r1', inReplyTo: lead.id })
+      const result = await client().sendMessage(ref, { content: 'Depende do plano.', echoId: 'r1', afterMessageId: lead.id })
       expect(result).toMatchObject({ id: expect.any(Number) })
       expect(fake.messages(ref).map((m) => m.content)).toEqual(['Depende do plano.'])
     })
 
-    it('with inReplyTo: a reply that was stored is recognised by its id, not only its text', async () => {
+    it('with afterMessageId: a reply that was stored is recognised by its id, not only its text', async () => {
       const lead = fake.addIncoming(ref, 'Qual o preço?')
       fake.failAfterWrite(1)
-      const result = await client().sendMessage(ref, { content: 'Depende do plano.', echoId: 'r2', inReplyTo: lead.id })
-      expect(result).toEqual({ id: undefined, reconciled: true })
+      const result = await client().sendMessage(ref, { content: 'Depende do plano.', echoId: 'r2', afterMessageId: lead.id })
+      expect(result).toEqual({ id: fake.messages(ref)[0]?.id, reconciled: true })
       expect(fake.messages(ref)).toHaveLength(1)
     })
 
-    it('with inReplyTo: an identical earlier bot reply is not taken for this one', async () => {
+    it('with afterMessageId: an identical earlier bot reply is not taken for this one', async () => {
       const c = client()
       fake.addIncoming(ref, 'oi')
       await c.sendMessage(ref, { content: 'Pode repetir?', echoId: 'a' })
       const lead = fake.addIncoming(ref, 'hã?')
       fake.failNext(1, 500, { match: { method: 'POST' } })
-      await c.sendMessage(ref, { content: 'Pode repetir?', echoId: 'b', inReplyTo: lead.id })
+      await c.sendMessage(ref, { content: 'Pode repetir?', echoId: 'b', afterMessageId: lead.id })
       expect(fake.messages(ref).map((m) => m.content)).toEqual(['Pode repetir?', 'Pode repetir?'])
     })
 
-    it('with inReplyTo: stops without sending again when the lead wrote after a send that may have landed', async () => {
+    it('with afterMessageId: stops without sending again when the lead wrote after a send that may have landed', async () => {
       const lead = fake.addIncoming(ref, 'Qual o preço?')
       fake.failAfterWrite(1)
       // The lead writes again before the check: the newest message is theirs.
       fake.onMessage(() => { fake.addIncoming(ref, 'alô?') })
-      const err = await client().sendMessage(ref, { content: 'Depende do plano.', echoId: 'r3', inReplyTo: lead.id }).catch((e: unknown) => e)
+      const err = await client().sendMessage(ref, { content: 'Depende do plano.', echoId: 'r3', afterMessageId: lead.id }).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(UpstreamError)
       expect((err as UpstreamError).detail).toMatch(/delivery unknown/)
       expect(requestsTo('POST', MESSAGES)).toBe(1)

@@ -182,6 +182,24 @@ describe('the SDR bot through the real pipeline (scripted brain)', () => {
     expect(p.replies(ref)).toHaveLength(1)
   })
 
+  it('re-sends a failed reply when only its own previous reply came after the lead\'s message (no needless handoff)', async () => {
+    p = await startPipeline()
+    const ref = newRef()
+    // The lead writes twice; the second message is stored before the bot answers the first.
+    const second = p.chatwoot.addIncoming(ref, 'Maria Souza')
+    await p.say(ref, 'Olá, quero saber mais')
+    await p.waitForReplies(ref, 1)
+    await settle(p)
+    // Its reply's first POST fails without being stored: the newest message is the bot's own first reply.
+    p.chatwoot.failNext(1, 503, { match: { method: 'POST', path: /\/messages$/ } })
+    await p.say(ref, 'Maria Souza', { messageId: second.id })
+    const replies = await p.waitForReplies(ref, 2)
+    await settle(p)
+    expect(replies[1]?.content).toMatch(/empresa/i)
+    expect(p.notes(ref)).toHaveLength(0)
+    expect(p.chatwoot.conversation(ref).status).toBe('pending')
+  })
+
   it('does not post twice when Chatwoot stored the reply but answered 500', async () => {
     p = await startPipeline()
     const ref = newRef()

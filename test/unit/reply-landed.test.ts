@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { replyLanded, type NewestMessage } from '../../src/lib/reply-landed.js'
 
-const reply = { text: 'Qual é a sua empresa?', private: false, inReplyTo: 100 }
+const reply = { text: 'Qual é a sua empresa?', private: false, afterMessageId: 100 }
 const msg = (over: Partial<NewestMessage>): NewestMessage => ({ id: 101, content: reply.text, messageType: 'outgoing', private: false, fromAgentBot: true, ...over })
 
 describe('replyLanded: did a reply whose send failed ambiguously reach Chatwoot?', () => {
