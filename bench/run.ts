@@ -4,12 +4,18 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { cpus } from 'node:os'
 import autocannon from 'autocannon'
+import { measureEndToEnd } from './e2e.js'
 import { nextWebhook } from './payload.js'
+import { measureRss } from './rss.js'
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3)
 const DURATION = Number(process.env['BENCH_SECONDS'] ?? 5)
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 50)
 const TARGETS = (process.env['BENCH_TARGETS'] ?? 'bare,bare-logged,buffer-parser,rawbody-plugin,webhook-memory,webhook-redis').split(',')
+/** The fixed rate at which latency is read (flat-out latency is only queueing). */
+const FIXED_RATE = Number(process.env['BENCH_FIXED_RATE'] ?? 5000)
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379/15'
+const EXTRAS = (process.env['BENCH_EXTRAS'] ?? 'fixed-rate,e2e,rss').split(',')
 
 interface Sample { rps: number, p50: number, p99: number, non2xx: number }
 
@@ -36,11 +42,12 @@ async function start (kind: string): Promise<{ port: number, child: ChildProcess
   throw new Error(`${kind} did not start`)
 }
 
-async function load (port: number): Promise<Sample> {
+async function load (port: number, rate?: number): Promise<Sample> {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
     duration: DURATION,
+    ...(rate !== undefined ? { overallRate: rate } : {}),
     requests: [{
       method: 'POST',
       path: '/api/v1/webhooks/agentbot',
@@ -72,4 +79,38 @@ console.log('|---|---|---|---|---|---|')
 for (const [kind, list] of samples) {
   const rps = median(list.map((s) => s.rps))
   console.log(`| ${kind} | ${rps.toFixed(0)} | ${base > 0 ? (rps / base).toFixed(2) : '-'} | ${median(list.map((s) => s.p50))} | ${median(list.map((s) => s.p99))} | ${list.reduce((n, s) => n + s.non2xx, 0)} |`)
+}
+
+if (EXTRAS.includes('fixed-rate')) {
+  console.log(`\nLatency at a fixed ${FIXED_RATE} req/s (${DURATION} s, after a warm-up pass), median of ${ROUNDS} rounds:`)
+  console.log('| target | req/s | p50 ms | p99 ms | non-2xx |')
+  console.log('|---|---|---|---|---|')
+  for (const kind of ['webhook-memory', 'webhook-redis']) {
+    const runs: Sample[] = []
+    for (let round = 1; round <= ROUNDS; round++) {
+      const { port, child } = await start(kind)
+      await load(port, FIXED_RATE).catch(() => undefined)
+      runs.push(await load(port, FIXED_RATE))
+      child.kill('SIGTERM')
+      await once(child, 'exit')
+    }
+    console.log(`| ${kind} | ${median(runs.map((s) => s.rps)).toFixed(0)} | ${median(runs.map((s) => s.p50))} | ${median(runs.map((s) => s.p99))} | ${runs.reduce((n, s) => n + s.non2xx, 0)} |`)
+  }
+}
+
+if (EXTRAS.includes('e2e')) {
+  const rate = Number(process.env['BENCH_E2E_RATE'] ?? 50)
+  const seconds = Number(process.env['BENCH_E2E_SECONDS'] ?? 10)
+  console.log(`\nWebhook → reply at the Chatwoot stand-in (instant OpenAI stand-in, debounce 0, ${rate} new conversations/s for ${seconds} s):`)
+  console.log('| store | replies | p50 ms | p99 ms | max ms |')
+  console.log('|---|---|---|---|---|')
+  for (const [name, redisUrl] of [['memory', undefined], ['redis', REDIS_URL]] as const) {
+    const r = await measureEndToEnd({ redisUrl, rate, seconds, pin: PIN })
+    console.log(`| ${name} | ${r.replied}/${r.sent} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} |`)
+  }
+}
+
+if (EXTRAS.includes('rss')) {
+  const r = await measureRss(PIN)
+  console.log(`\nRSS of node dist/server.js (in-memory store): ${r.idleMb} MB idle, ${r.loadedMb} MB with ${r.conversations} active conversations (2 lead turns each, read after the burst settled)`)
 }

@@ -66,7 +66,27 @@ async function webhook (redisUrl: string | undefined): Promise<FastifyInstance> 
   return buildApp({ config, deps: { logger, handler: async () => {} } })
 }
 
+/** The whole bot, debounce 0, against the stand-ins bench/e2e.ts started (their URLs in the env). */
+async function endToEnd (): Promise<FastifyInstance> {
+  const redisUrl = process.env['BENCH_REDIS_URL']
+  const config = loadConfig({
+    APP_ENV: 'test',
+    CHATWOOT_WEBHOOK_SECRET: BENCH_SECRET,
+    CHATWOOT_BASE_URL: process.env['BENCH_CHATWOOT_URL'],
+    CHATWOOT_ACCESS_TOKEN: 'bot-token',
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_BASE_URL: process.env['BENCH_OPENAI_URL'],
+    BOT_DEBOUNCE_MS: '0',
+    CONVERSATION_RATE_LIMIT_REQUESTS: '1000000',
+    REDIS_URL: redisUrl === '' ? undefined : redisUrl,
+    REDIS_KEY_PREFIX: `bench:${process.pid}:`,
+  })
+  const logger = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: true }))
+  return buildApp({ config, deps: { logger } })
+}
+
 const builders: Record<string, () => Promise<FastifyInstance>> = {
+  e2e: endToEnd,
   bare,
   'bare-logged': bareLogged,
   'rawbody-plugin': rawBodyPlugin,

@@ -240,6 +240,8 @@ export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
       }
       try {
         await push(lane, entry)
+        // Due sooner than the next poll (a short debounce): look at once rather than up to pollMs later.
+        if (opts.debounceMs < pollMs) schedule(opts.debounceMs)
       } catch (err) {
         if (buffered >= MAX_BUFFERED) throw err
         buffer.set(lane, [entry])
