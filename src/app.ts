@@ -71,6 +71,12 @@ export function loggerOptions (config: Config) {
   }
 }
 
+/** A hop count trusts that many proxies in front (as proxy-addr counts hops), the rest as given. */
+function trustProxyOption (trust: Config['http']['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust
+  return typeof trust === 'boolean' ? trust : [...trust]
+}
+
 export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock
   const metrics = deps.metrics ?? createMetrics()
@@ -83,6 +89,8 @@ export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise
     // Keep answering keep-alive requests while closing: Chatwoot does not retry a 503 (FACTS.md §4).
     return503OnClosing: false,
     requestTimeout: 30_000,
+    // Only addresses the operator named may tell us the client's address (X-Forwarded-For).
+    trustProxy: trustProxyOption(config.http.trustProxy),
     keepAliveTimeout: 72_000,
   })
 

@@ -41,6 +41,11 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ALLOWED_ORIGINS: list('http://localhost:3000').describe('Comma-separated CORS origins'),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 100).describe('How long SIGTERM waits for in-flight work before exiting'),
+  TRUST_PROXY: optionalString.pipe(z.union([
+    z.enum(['true', 'false']).transform((v) => v === 'true'),
+    z.string().regex(/^\d{1,2}$/).transform(Number),
+    z.string().regex(/^[0-9a-fA-F.:/,\s]+$/, 'must be true, false, a hop count or comma-separated addresses/CIDRs').transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== '')),
+  ]).optional()).describe('Which proxies may set X-Forwarded-For (the client address the per-IP limit counts); unset = none'),
 
   CHATWOOT_BASE_URL: optionalUrl.describe('Chatwoot base URL, e.g. https://app.chatwoot.com (required in prod)'),
   CHATWOOT_WEBHOOK_SECRET: list('').describe('AgentBot secret(s), comma-separated for rotation (required in prod)'),
@@ -92,7 +97,14 @@ type ParsedEnv = z.output<typeof envSchema>
 
 export interface Config {
   readonly env: 'dev' | 'prod' | 'test'
-  readonly http: { readonly host: string, readonly port: number, readonly allowedOrigins: readonly string[], readonly shutdownTimeoutMs: number }
+  readonly http: {
+    readonly host: string
+    readonly port: number
+    readonly allowedOrigins: readonly string[]
+    readonly shutdownTimeoutMs: number
+    /** Fastify's trustProxy: false, true, a hop count, or addresses/CIDRs. */
+    readonly trustProxy: boolean | number | readonly string[]
+  }
   readonly logLevel: ParsedEnv['LOG_LEVEL']
   readonly webhook: {
     readonly secrets: readonly string[]
@@ -184,7 +196,7 @@ export function loadConfig (rawEnv: Record<string, string | undefined> = {}): Co
 
   return deepFreeze({
     env: e.APP_ENV,
-    http: { host: e.APP_HOST, port: e.APP_PORT, allowedOrigins: e.ALLOWED_ORIGINS, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    http: { host: e.APP_HOST, port: e.APP_PORT, allowedOrigins: e.ALLOWED_ORIGINS, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS, trustProxy: e.TRUST_PROXY ?? false },
     logLevel: e.LOG_LEVEL,
     webhook: {
       secrets: e.CHATWOOT_WEBHOOK_SECRET,

@@ -287,6 +287,22 @@ describe('webhook: rate limits', () => {
     expect(t.jobs).toHaveLength(1)
   })
 
+  it('behind a trusted proxy (TRUST_PROXY=1) each client address is counted apart; without it X-Forwarded-For is ignored', async () => {
+    const body = fixtureBytes(INCOMING)
+    const from = (ip: string) => ({ 'content-type': 'application/json', 'x-forwarded-for': ip })
+    const proxied = await start({ RATE_LIMIT_REQUESTS: '1', TRUST_PROXY: '1' })
+    const viaProxy = [from('203.0.113.7'), from('203.0.113.7'), from('198.51.100.9')]
+    const statuses: number[] = []
+    for (const h of viaProxy) statuses.push((await postWebhook(proxied.url, body, h)).status)
+    expect(statuses).toEqual([401, 429, 401])
+
+    const direct = await start({ RATE_LIMIT_REQUESTS: '1' })
+    const spoofed: number[] = []
+    for (const h of viaProxy) spoofed.push((await postWebhook(direct.url, body, h)).status)
+    // A forged header does not buy a stranger a fresh budget.
+    expect(spoofed).toEqual([401, 429, 429])
+  })
+
   it('the unauthenticated limit resets in the next window', async () => {
     const t = await start({ RATE_LIMIT_REQUESTS: '2', RATE_LIMIT_WINDOW: '60' })
     const body = fixtureBytes(INCOMING)
