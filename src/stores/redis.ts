@@ -45,6 +45,8 @@ export function createRedisClient (url: string): Redis {
     connectTimeout: 2000,
     commandTimeout: 1000,
     retryStrategy: (times) => Math.min(times * 200, 2000),
+    // Commands issued in the same tick (concurrent deliveries) go out in one write and one read.
+    enableAutoPipelining: true,
   })
 }
 
