@@ -31,9 +31,12 @@ export function signedMessage (secret: string, messageId: number, conversationId
 
 let seq = 0
 
-/** A new lead message each call (new message id, conversations spread over 5 000), signed like Chatwoot. */
-export function nextWebhook (): { body: string, headers: Record<string, string> } {
+/**
+ * A new lead message each call (new message id; conversations taken in turn from `conversations`),
+ * signed like Chatwoot.
+ */
+export function nextWebhook (conversations = 5000): { body: string, headers: Record<string, string> } {
   seq += 1
-  const { body, headers } = signedMessage(BENCH_SECRET, 1_000_000 + seq, 10_000 + (seq % 5000))
+  const { body, headers } = signedMessage(BENCH_SECRET, 1_000_000 + seq, 10_000 + (seq % conversations))
   return { body, headers }
 }

@@ -71,6 +71,10 @@ interface Entry<J> { readonly at: number, readonly job: J }
 
 export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
   const r = withQueueScripts(opts.redis)
+  // The worker loop (claims, completions, recovery, figures) has its own connection, so the
+  // webhook's commands never wait behind it on the shared one.
+  const w = withQueueScripts(opts.redis.duplicate())
+  w.on('error', () => {})
   const now = opts.now ?? Date.now
   const random = opts.random ?? Math.random
   const pollMs = opts.pollMs ?? 50
@@ -120,7 +124,7 @@ export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
   }
 
   const runLane = async (lane: string): Promise<void> => {
-    const claimed = await r.sdrQClaim(
+    const claimed = await w.sdrQClaim(
       k.lane(lane), k.due, k.first, k.leases, k.tokens, k.fence, k.attempts,
       lane, now(), opts.leaseMs, MAX_BATCH
     )
@@ -135,19 +139,19 @@ export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
       }
     }
     const heartbeat = setInterval(() => {
-      r.sdrQExtend(k.leases, k.tokens, lane, token, now() + opts.leaseMs).catch(() => {})
+      w.sdrQExtend(k.leases, k.tokens, lane, token, now() + opts.leaseMs).catch(() => {})
     }, Math.max(100, Math.floor(opts.leaseMs / 3)))
     try {
       if (attempt >= opts.maxAttempts) await opts.onExhausted(lane, jobs)
       else if (jobs.length > 0) await opts.handler(lane, jobs, { fence: token, attempt })
-      await r.sdrQComplete(
+      await w.sdrQComplete(
         k.lane(lane), k.due, k.first, k.leases, k.tokens, k.attempts, k.pending,
         lane, token, raw.length, now(), opts.debounceMs, opts.maxWaitMs
       )
     } catch (err) {
       opts.onError(lane, err)
       // If Redis itself failed, the lease runs out and the batch is recovered instead.
-      const again = await r.sdrQRetry(k.due, k.first, k.leases, k.tokens, k.attempts, lane, token, now(), backoffMs(attempt)).catch(() => -1)
+      const again = await w.sdrQRetry(k.due, k.first, k.leases, k.tokens, k.attempts, lane, token, now(), backoffMs(attempt)).catch(() => -1)
       if (again >= 0) opts.onRetry?.(lane, again)
     } finally {
       clearInterval(heartbeat)
@@ -166,10 +170,10 @@ export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
 
   const refreshStats = async (): Promise<void> => {
     const [pending, oldest, due, leased] = await Promise.all([
-      r.get(k.pending),
-      r.zrange(k.first, '0', '0', 'WITHSCORES'),
-      r.zcard(k.due),
-      r.zcard(k.leases),
+      w.get(k.pending),
+      w.zrange(k.first, '0', '0', 'WITHSCORES'),
+      w.zcard(k.due),
+      w.zcard(k.leases),
     ])
     const oldestAt = oldest[1] !== undefined ? Number(oldest[1]) : undefined
     cached = {
@@ -181,17 +185,17 @@ export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
 
   const tick = async (): Promise<void> => {
     // Connecting, or reconnecting after an outage: nothing to do until Redis answers.
-    if (opts.redis.status !== 'ready') return
+    if (w.status !== 'ready') return
     const t = now()
     if (buffered > 0) await flush()
     if (t >= nextRecover) {
       nextRecover = t + Math.max(100, Math.floor(opts.leaseMs / 2))
-      const stalled = await r.sdrQRecover(k.leases, k.tokens, k.attempts, k.due, k.first, t, 100)
+      const stalled = await w.sdrQRecover(k.leases, k.tokens, k.attempts, k.due, k.first, t, 100)
       if (stalled.length > 0) opts.onStalled?.(stalled)
     }
     const free = opts.concurrency - running.size
     if (free > 0) {
-      const lanes = await r.zrangebyscore(k.due, '-inf', String(t), 'LIMIT', 0, free)
+      const lanes = await w.zrangebyscore(k.due, '-inf', String(t), 'LIMIT', 0, free)
       for (const lane of lanes) if (!running.has(lane)) start(lane)
     }
     if (t >= nextStats) {
@@ -278,6 +282,7 @@ export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
         }
       }
       clearTimeout(t)
+      w.disconnect()
       return running.size === 0 && buffered === 0
     },
   }
