@@ -264,30 +264,23 @@ export function createChatwootClient (options: ChatwootClientOptions): ChatwootC
       if (landed === 'yes') foundId = info.lastMessage?.id
       return landed
     }
+    /** The send may or may not have landed; `retryable` says whether checking again later could tell. */
+    const deliveryUnknown = (ctx: RetryContext, retryable: boolean, detail: string): UpstreamError =>
+      new UpstreamError({
+        target: 'chatwoot',
+        operation: 'sendMessage',
+        status: ctx.status,
+        reason: ctx.reason,
+        code: ctx.code,
+        retryable,
+        attempts: ctx.attempt,
+        path: `${CONVERSATION}/messages`,
+        detail,
+      })
     const unknown = (ctx: RetryContext): UpstreamError =>
-      new UpstreamError({
-        target: 'chatwoot',
-        operation: 'sendMessage',
-        status: ctx.status,
-        reason: ctx.reason,
-        code: ctx.code,
-        retryable: false,
-        attempts: ctx.attempt,
-        path: `${CONVERSATION}/messages`,
-        detail: 'delivery unknown: the conversation has newer messages, so sending again could answer twice',
-      })
+      deliveryUnknown(ctx, false, 'delivery unknown: the conversation has newer messages, so sending again could answer twice')
     const checkFailed = (ctx: RetryContext, err: unknown): UpstreamError =>
-      new UpstreamError({
-        target: 'chatwoot',
-        operation: 'sendMessage',
-        status: ctx.status,
-        reason: ctx.reason,
-        code: ctx.code,
-        retryable: true,
-        attempts: ctx.attempt,
-        path: `${CONVERSATION}/messages`,
-        detail: `delivery unknown, the check failed (${err instanceof UpstreamError ? err.status ?? err.reason : 'error'})`,
-      })
+      deliveryUnknown(ctx, true, `delivery unknown, the check failed (${err instanceof UpstreamError ? err.status ?? err.reason : 'error'})`)
 
     try {
       const sent = await call({
