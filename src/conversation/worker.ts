@@ -398,6 +398,8 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       } catch (err) {
         log.warn({ ...ids(first.ref), err }, 'Conversation state unavailable while giving up a batch')
       }
+      // A person already has it: nothing to hand over.
+      if (state.owner !== 'bot' && state.handoffPending !== true) return
       log.error({ ...ids(first.ref), messages: messageIds.length }, 'Conversation batch failed on every attempt; handing off')
       const failed: ConversationState = {
         ...state,
@@ -408,7 +410,6 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
         answeredMessageIds: [...state.answeredMessageIds, ...messageIds].slice(-ANSWERED_IDS_KEPT),
         updatedAt: now(),
       }
-      if (state.owner !== 'bot' && state.handoffPending !== true) return
       observe.transition(state.stage, 'handoff')
       const opened = await handOff(failed, 'processing_failed', playbook)
       await states.save({ ...failed, handoffPending: !opened }).catch((err: unknown) => {
