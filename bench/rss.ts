@@ -10,7 +10,7 @@ import { request } from 'undici'
 import { BENCH_SECRET, signedMessage } from './payload.js'
 
 const CONVERSATIONS = Number(process.env['BENCH_CONVERSATIONS'] ?? 10_000)
-const IN_FLIGHT = 32
+const IN_FLIGHT = Number(process.env['BENCH_RSS_IN_FLIGHT'] ?? 32)
 
 const rssMb = (pid: number): number => {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
