@@ -112,28 +112,28 @@ const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app, opts)
     const ref = c.outcome === 'act' ? c.job.ref : c.ref
     logTo(request, { accountId: ref?.accountId, conversationId: ref?.conversationId })
 
-    // 4. Dedupe on every key that names this event.
-    if (!await stores.dedupe.claim(c.dedupeKeys, limits.dedupeTtlSeconds)) return answer(reply, event, 'duplicate')
+    // 4. Dedupe on every key that names this event, and for a lead message its conversation's
+    // window, in one step (one round trip with Redis).
+    const window = c.outcome === 'act' && c.job.kind === 'message'
+      ? { key: `conv:${conversationTag(c.job.ref)}`, windowSeconds: limits.conversationWindowSeconds, max: limits.conversationRequests }
+      : undefined
+    const admission = await stores.admit(c.dedupeKeys, limits.dedupeTtlSeconds, window)
+    if (admission.outcome === 'duplicate') return answer(reply, event, 'duplicate')
 
     // 5. Filter: only what the bot must act on.
     if (c.outcome === 'ignored') return answer(reply, event, 'ignored', c.reason)
 
     const job = c.job
-    const lane = conversationTag(job.ref)
-    if (job.kind === 'message') {
-      const { count, resetAt } = await stores.limits.hit(`conv:${lane}`, limits.conversationWindowSeconds)
-      if (count > limits.conversationRequests) {
-        // Not remembered as seen: Chatwoot retries a 429, and hands the conversation to humans if it stays limited.
-        await stores.dedupe.release(c.dedupeKeys)
-        reply.header('retry-after', Math.max(1, Math.ceil((resetAt - clock.now()) / 1000)))
-        request.log.warn({ accountId: job.ref.accountId, conversationId: job.ref.conversationId }, 'Conversation rate limit reached')
-        return refuse(reply, 429, 'CONVERSATION_RATE_LIMITED', 'Too many messages in this conversation', event, 'rate_limited')
-      }
+    if (admission.outcome === 'limited') {
+      // Not remembered as seen: Chatwoot retries a 429, and hands the conversation to humans if it stays limited.
+      reply.header('retry-after', Math.max(1, Math.ceil((admission.resetAt - clock.now()) / 1000)))
+      request.log.warn({ accountId: job.ref.accountId, conversationId: job.ref.conversationId }, 'Conversation rate limit reached')
+      return refuse(reply, 429, 'CONVERSATION_RATE_LIMITED', 'Too many messages in this conversation', event, 'rate_limited')
     }
 
     // 6. Enqueue for the conversation's worker.
     try {
-      await queue.enqueue(lane, job)
+      await queue.enqueue(conversationTag(job.ref), job)
     } catch (err) {
       await stores.dedupe.release(c.dedupeKeys)
       throw err

@@ -7,7 +7,7 @@ export type FailoverListener = (operation: 'dedupe' | 'rate_limit', err: unknown
  * (fail-open, as the seed promised), at the cost of dedupe and limits being per-replica meanwhile.
  */
 export function createFailoverStores (
-  primary: { dedupe: DedupeStore, limits: RateLimitStore, health: StoreHealth, close: () => Promise<void> },
+  primary: { dedupe: DedupeStore, limits: RateLimitStore, admit: Stores['admit'], health: StoreHealth, close: () => Promise<void> },
   fallback: Stores,
   onFailover: FailoverListener
 ): Stores {
@@ -30,6 +30,14 @@ export function createFailoverStores (
           onFailover('dedupe', err)
         }
       },
+    },
+    async admit (keys, ttl, limit) {
+      try {
+        return await primary.admit(keys, ttl, limit)
+      } catch (err) {
+        onFailover('dedupe', err)
+        return fallback.admit(keys, ttl, limit)
+      }
     },
     limits: {
       async hit (key, window) {

@@ -1,11 +1,21 @@
 import type { Clock } from '../lib/clock.js'
 import { ExpiringMap } from '../lib/expiring-map.js'
-import type { DedupeStore, RateLimitStore, Stores } from './types.js'
+import type { Admission, AdmissionLimit, DedupeStore, RateLimitStore, Stores } from './types.js'
 
 /** Largest number of keys kept per store, so memory stays bounded under any load. */
 const MAX_ENTRIES = 200_000
 
-export function createMemoryDedupeStore (clock: Clock): DedupeStore {
+/** The in-memory stores answer synchronously; the async ports wrap these. */
+interface MemoryDedupe extends DedupeStore {
+  seen (keys: readonly string[]): boolean
+  take (keys: readonly string[], ttlSeconds: number): void
+}
+
+interface MemoryLimits extends RateLimitStore {
+  count (key: string, windowSeconds: number): { count: number, resetAt: number }
+}
+
+export function createMemoryDedupeStore (clock: Clock): MemoryDedupe {
   // Key to expiry (ms epoch) and nothing else: these entries live for the TTL, so each per-key
   // object an ExpiringMap would add is one more long-lived allocation per key for the GC to copy.
   const seen = new Map<string, number>()
@@ -20,19 +30,28 @@ export function createMemoryDedupeStore (clock: Clock): DedupeStore {
       excess--
     }
   }
+  const seenAt = (keys: readonly string[], now: number): boolean => {
+    for (const key of keys) {
+      const expiresAt = seen.get(key)
+      if (expiresAt !== undefined && expiresAt > now) return true
+    }
+    return false
+  }
+  const take = (keys: readonly string[], ttlSeconds: number, now: number): void => {
+    const expiresAt = now + ttlSeconds * 1000
+    for (const key of keys) {
+      seen.delete(key)
+      seen.set(key, expiresAt)
+    }
+    if (now >= nextSweep || seen.size > MAX_ENTRIES * 1.1) sweep(now)
+  }
   return {
+    seen: (keys) => seenAt(keys, clock.now()),
+    take: (keys, ttlSeconds) => take(keys, ttlSeconds, clock.now()),
     async claim (keys, ttlSeconds) {
       const now = clock.now()
-      for (const key of keys) {
-        const expiresAt = seen.get(key)
-        if (expiresAt !== undefined && expiresAt > now) return false
-      }
-      const expiresAt = now + ttlSeconds * 1000
-      for (const key of keys) {
-        seen.delete(key)
-        seen.set(key, expiresAt)
-      }
-      if (now >= nextSweep || seen.size > MAX_ENTRIES * 1.1) sweep(now)
+      if (seenAt(keys, now)) return false
+      take(keys, ttlSeconds, now)
       return true
     },
     async release (keys) {
@@ -41,30 +60,48 @@ export function createMemoryDedupeStore (clock: Clock): DedupeStore {
   }
 }
 
-export function createMemoryRateLimitStore (clock: Clock): RateLimitStore {
+export function createMemoryRateLimitStore (clock: Clock): MemoryLimits {
   const windows = new ExpiringMap<{ count: number }>(() => clock.now(), MAX_ENTRIES)
-  return {
-    async hit (key, windowSeconds) {
-      const now = clock.now()
-      const windowMs = windowSeconds * 1000
-      const resetAt = (Math.floor(now / windowMs) + 1) * windowMs
-      const fullKey = `${key}:${resetAt}`
-      const current = windows.get(fullKey)
-      if (current !== undefined) {
-        current.count += 1
-        return { count: current.count, resetAt }
-      }
-      windows.set(fullKey, { count: 1 }, resetAt - now)
-      return { count: 1, resetAt }
-    },
+  const count = (key: string, windowSeconds: number): { count: number, resetAt: number } => {
+    const now = clock.now()
+    const windowMs = windowSeconds * 1000
+    const resetAt = (Math.floor(now / windowMs) + 1) * windowMs
+    const fullKey = `${key}:${resetAt}`
+    const current = windows.get(fullKey)
+    if (current !== undefined) {
+      current.count += 1
+      return { count: current.count, resetAt }
+    }
+    windows.set(fullKey, { count: 1 }, resetAt - now)
+    return { count: 1, resetAt }
   }
+  return {
+    count,
+    hit: async (key, windowSeconds) => count(key, windowSeconds),
+  }
+}
+
+/** Dedupe, then the window, then the claim: one synchronous step, so nothing interleaves. */
+function admitInMemory (dedupe: MemoryDedupe, limits: MemoryLimits, keys: readonly string[], ttlSeconds: number, limit: AdmissionLimit | undefined): Admission {
+  if (dedupe.seen(keys)) return { outcome: 'duplicate', resetAt: 0 }
+  let resetAt = 0
+  if (limit !== undefined) {
+    const hit = limits.count(limit.key, limit.windowSeconds)
+    resetAt = hit.resetAt
+    if (hit.count > limit.max) return { outcome: 'limited', resetAt }
+  }
+  dedupe.take(keys, ttlSeconds)
+  return { outcome: 'new', resetAt }
 }
 
 /** The embedded default: everything in this process, for a single instance. */
 export function createMemoryStores (clock: Clock): Stores {
+  const dedupe = createMemoryDedupeStore(clock)
+  const limits = createMemoryRateLimitStore(clock)
   return {
-    dedupe: createMemoryDedupeStore(clock),
-    limits: createMemoryRateLimitStore(clock),
+    dedupe,
+    limits,
+    admit: async (keys, ttlSeconds, limit) => admitInMemory(dedupe, limits, keys, ttlSeconds, limit),
     health: { kind: 'memory', check: async () => {} },
     close: async () => {},
   }

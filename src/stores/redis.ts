@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis'
-import type { DedupeStore, RateLimitStore, StoreHealth } from './types.js'
+import type { DedupeStore, RateLimitStore, StoreHealth, Stores } from './types.js'
 import type { Clock } from '../lib/clock.js'
 
 // All keys of one claim share the conversation's hash tag (the caller builds them), so the
@@ -13,12 +13,32 @@ for _, k in ipairs(KEYS) do
 end
 return 1`
 
+// KEYS: the dedupe keys, then the window's counter when ARGV[2] is 1 (the caller builds them all
+// with the conversation's hash tag). ARGV: number of dedupe keys, has limit, dedupe TTL s,
+// window ms, max. → {0 duplicate | 1 new | 2 limited, count}
+const ADMIT_SCRIPT = `
+local n = tonumber(ARGV[1])
+for i = 1, n do
+  if redis.call('EXISTS', KEYS[i]) == 1 then return {0, 0} end
+end
+local count = 0
+if ARGV[2] == '1' then
+  count = redis.call('INCR', KEYS[n + 1])
+  if count == 1 then redis.call('PEXPIRE', KEYS[n + 1], ARGV[4]) end
+  if count > tonumber(ARGV[5]) then return {2, count} end
+end
+for i = 1, n do
+  redis.call('SET', KEYS[i], '1', 'EX', ARGV[3])
+end
+return {1, count}`
+
 const HIT_SCRIPT = `
 local c = redis.call('INCR', KEYS[1])
 if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return c`
 
 interface ScriptedRedis extends Redis {
+  sdrAdmit (numKeys: number, ...args: Array<string | number>): Promise<[number, number]>
   sdrClaim (numKeys: number, ...args: Array<string | number>): Promise<number>
   sdrHit (key: string, ttlMs: number): Promise<number>
 }
@@ -28,6 +48,7 @@ function withScripts (redis: Redis): ScriptedRedis {
   const r = redis as ScriptedRedis
   if (typeof r.sdrClaim !== 'function') {
     redis.defineCommand('sdrClaim', { lua: CLAIM_SCRIPT })
+    redis.defineCommand('sdrAdmit', { lua: ADMIT_SCRIPT })
     redis.defineCommand('sdrHit', { numberOfKeys: 1, lua: HIT_SCRIPT })
   }
   return r
@@ -73,6 +94,23 @@ export function createRedisRateLimitStore (redis: Redis, prefix: string, clock: 
       const count = await r.sdrHit(`${prefix}rl:${key}:${resetAt}`, windowMs)
       return { count, resetAt }
     },
+  }
+}
+
+/** Stores.admit in one script: dedupe and the conversation's window share its hash tag. */
+export function createRedisAdmission (redis: Redis, prefix: string, clock: Clock): Stores['admit'] {
+  const r = withScripts(redis)
+  return async (keys, ttlSeconds, limit) => {
+    const dedupeKeys = keys.map((k) => prefix + k)
+    if (limit === undefined) {
+      const [outcome] = await r.sdrAdmit(dedupeKeys.length, ...dedupeKeys, dedupeKeys.length, 0, ttlSeconds, 0, 0)
+      return { outcome: outcome === 0 ? 'duplicate' : 'new', resetAt: 0 }
+    }
+    const windowMs = limit.windowSeconds * 1000
+    const resetAt = (Math.floor(clock.now() / windowMs) + 1) * windowMs
+    const counter = `${prefix}rl:${limit.key}:${resetAt}`
+    const [outcome] = await r.sdrAdmit(dedupeKeys.length + 1, ...dedupeKeys, counter, dedupeKeys.length, 1, ttlSeconds, windowMs, limit.max)
+    return { outcome: outcome === 0 ? 'duplicate' : outcome === 2 ? 'limited' : 'new', resetAt }
   }
 }
 

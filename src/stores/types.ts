@@ -17,9 +17,29 @@ export interface StoreHealth {
   check (): Promise<void>
 }
 
+/** A fixed window that a delivery must fit in to be taken. */
+export interface AdmissionLimit {
+  readonly key: string
+  readonly windowSeconds: number
+  readonly max: number
+}
+
+export interface Admission {
+  /** `duplicate`: a key was seen (nothing counted); `limited`: over the window (keys not claimed). */
+  readonly outcome: 'new' | 'duplicate' | 'limited'
+  /** When the limit's window ends (ms epoch); 0 without a limit. */
+  readonly resetAt: number
+}
+
 export interface Stores {
   readonly dedupe: DedupeStore
   readonly limits: RateLimitStore
   readonly health: StoreHealth
+  /**
+   * Dedupe and the conversation's window in one step (one round trip with Redis): a duplicate is
+   * not counted, and a delivery over the window does not claim its keys, so Chatwoot's retry of it
+   * is not taken for a duplicate.
+   */
+  admit (keys: readonly string[], ttlSeconds: number, limit?: AdmissionLimit): Promise<Admission>
   close (): Promise<void>
 }

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createFailoverStores } from '../../src/stores/failover.js'
-import { createMemoryDedupeStore, createMemoryRateLimitStore, createMemoryStores } from '../../src/stores/memory.js'
-import { createRedisClient, createRedisDedupeStore, createRedisHealth, createRedisRateLimitStore } from '../../src/stores/redis.js'
-import type { DedupeStore, RateLimitStore } from '../../src/stores/types.js'
+import { createMemoryStores } from '../../src/stores/memory.js'
+import { createRedisAdmission, createRedisClient, createRedisDedupeStore, createRedisHealth, createRedisRateLimitStore } from '../../src/stores/redis.js'
+import type { DedupeStore, RateLimitStore, Stores } from '../../src/stores/types.js'
 import { createTestClock, type TestClock } from '../helpers/app.js'
 import { REDIS_URL, cleanPrefix, createTestRedis, keysUnder, redisAvailable, uniquePrefix, warnIfRedisMissing } from '../helpers/redis.js'
 import { sleep } from '../helpers/wait.js'
@@ -12,6 +12,7 @@ import { sleep } from '../helpers/wait.js'
 interface StoreUnderTest {
   readonly dedupe: DedupeStore
   readonly limits: RateLimitStore
+  readonly admit: Stores['admit']
   readonly clock: TestClock
   /** Lets `seconds` of dedupe TTL pass (clock for memory, real time for Redis). */
   expire (seconds: number): Promise<void>
@@ -79,6 +80,40 @@ function dedupeAndLimitContract (name: string, factory: Factory, opts: { skip?: 
       expect(results.filter(Boolean)).toHaveLength(1)
     })
 
+    it('admit: new, then duplicate; a duplicate is not counted against the window', async () => {
+      const limit = { key: 'conv:{3:1487}', windowSeconds: 60, max: 5 }
+      expect((await s.admit([k('event:a1')], 60, limit)).outcome).toBe('new')
+      expect((await s.admit([k('event:a1')], 60, limit)).outcome).toBe('duplicate')
+      expect((await s.admit([k('event:a1')], 60, limit)).outcome).toBe('duplicate')
+      // Only the first took a slot: the window still has room for four more new ones.
+      const outcomes: string[] = []
+      for (let i = 2; i <= 6; i++) outcomes.push((await s.admit([k(`event:a${i}`)], 60, limit)).outcome)
+      expect(outcomes).toEqual(['new', 'new', 'new', 'new', 'limited'])
+    })
+
+    it('admit: over the window a delivery is refused without claiming its keys, so its retry gets in later', async () => {
+      const limit = { key: 'conv:{3:1487}', windowSeconds: 60, max: 1 }
+      expect((await s.admit([k('event:b1')], 300, limit)).outcome).toBe('new')
+      const refused = await s.admit([k('event:b2'), k('delivery:b2')], 300, limit)
+      expect(refused.outcome).toBe('limited')
+      expect(refused.resetAt).toBeGreaterThan(s.clock.now())
+      // Not remembered as seen: once the window has passed, the same delivery is new.
+      s.clock.advance(60_000)
+      expect((await s.admit([k('event:b2'), k('delivery:b2')], 300, limit)).outcome).toBe('new')
+    })
+
+    it('admit without a limit only dedupes', async () => {
+      expect(await s.admit([k('event:c1')], 60)).toEqual({ outcome: 'new', resetAt: 0 })
+      expect(await s.admit([k('event:c1')], 60)).toEqual({ outcome: 'duplicate', resetAt: 0 })
+    })
+
+    it('20 concurrent admits of the same delivery: exactly one is new', async () => {
+      const limit = { key: 'conv:{3:1487}', windowSeconds: 60, max: 100 }
+      const results = await Promise.all(Array.from({ length: 20 }, () => s.admit([k('event:d1'), k('delivery:d1')], 60, limit)))
+      expect(results.filter((r) => r.outcome === 'new')).toHaveLength(1)
+      expect(results.filter((r) => r.outcome === 'duplicate')).toHaveLength(19)
+    })
+
     it('counts hits per key within a fixed window', async () => {
       const first = await s.limits.hit('ip:10.0.0.1', 60)
       const second = await s.limits.hit('ip:10.0.0.1', 60)
@@ -121,9 +156,11 @@ function dedupeAndLimitContract (name: string, factory: Factory, opts: { skip?: 
 
 dedupeAndLimitContract('memory', async () => {
   const clock = createTestClock()
+  const stores = createMemoryStores(clock)
   return {
-    dedupe: createMemoryDedupeStore(clock),
-    limits: createMemoryRateLimitStore(clock),
+    dedupe: stores.dedupe,
+    limits: stores.limits,
+    admit: stores.admit,
     clock,
     expire: async (seconds) => { clock.advance(seconds * 1000) },
     cleanup: async () => {},
@@ -143,6 +180,7 @@ const redisFactory: Factory = async () => {
   return {
     dedupe: createRedisDedupeStore(client, prefix),
     limits: createRedisRateLimitStore(client, prefix, clock),
+    admit: createRedisAdmission(client, prefix, clock),
     clock,
     // Redis expires keys on its own clock, so real time has to pass.
     expire: (seconds) => sleep(seconds * 1000 + 100),
@@ -230,6 +268,7 @@ describe('failover stores', () => {
       {
         dedupe: createRedisDedupeStore(primaryRedis, prefix),
         limits: createRedisRateLimitStore(primaryRedis, prefix, clock),
+        admit: createRedisAdmission(primaryRedis, prefix, clock),
         health: createRedisHealth(primaryRedis),
         close: async () => {},
       },
@@ -274,6 +313,7 @@ describe('failover stores', () => {
     return {
       dedupe: stores.dedupe,
       limits: stores.limits,
+      admit: stores.admit,
       clock,
       expire: async (seconds) => { clock.advance(seconds * 1000) },
       cleanup: async () => { dead.disconnect() },
