@@ -51,6 +51,29 @@ export function boundReply (reply: string, max: number): string {
   return (word > max * 0.5 ? cut.slice(0, word) : cut).trim() + '…'
 }
 
+/** Lower case, no accents, words separated by single spaces: how a repeated note is recognised. */
+function words (text: string): string[] {
+  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w !== '')
+}
+
+const NOTE_RUN = 6
+
+/**
+ * True when a reply repeats the playbook's private notes (agents only): any run of NOTE_RUN words of
+ * one of their sentences, or a shorter sentence whole. The model never sees the notes, so this is the
+ * last guard should they ever reach it (a prompt change, a model that saw an agent's private note).
+ */
+export function revealsPrivateNotes (reply: string, playbook: Playbook): boolean {
+  if (playbook.private_notes === undefined || reply.trim() === '') return false
+  const text = ` ${words(reply).join(' ')} `
+  return playbook.private_notes.split(/[.!?;\n]+/).some((sentence) => {
+    const w = words(sentence)
+    if (w.length < NOTE_RUN) return w.length >= 3 && text.includes(` ${w.join(' ')} `)
+    for (let i = 0; i + NOTE_RUN <= w.length; i++) if (text.includes(` ${w.slice(i, i + NOTE_RUN).join(' ')} `)) return true
+    return false
+  })
+}
+
 function fire (state: ConversationState, workflow: Workflow, reason: string, actions: Action[], once: boolean): ConversationState {
   if (once && state.workflowsFired.includes(workflow)) return state
   actions.push({ type: 'trigger_workflow', workflow, reason })
@@ -83,6 +106,8 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
   const say = (t: Localized): Action => ({ type: 'reply', text: text(playbook, t, base) })
   const isFirstTurn = state.stage === 'new'
   const max = playbook.limits.max_reply_chars
+  // The model's words are untrusted: an answer that repeats the agents' private notes is dropped.
+  const modelReply = revealsPrivateNotes(analysis.reply, playbook) ? '' : analysis.reply
 
   if (analysis.intent === 'opt_out') {
     const actions: Action[] = [say(playbook.texts.opt_out), { type: 'add_labels', labels: [playbook.labels.opted_out] }, { type: 'record_qualification' }]
@@ -106,7 +131,7 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
 
   const ask = nextField(playbook, fields, state.askedCounts)
   if (state.stage !== 'qualified' && ask === undefined && isQualified(playbook, fields)) {
-    const answer = analysis.intent === 'asks_question' ? analysis.reply : ''
+    const answer = analysis.intent === 'asks_question' ? modelReply : ''
     const reply = boundReply([answer, text(playbook, playbook.texts.qualified, base)].filter((s) => s !== '').join('\n\n'), max)
     return handoff(base, 'qualified', [{ type: 'reply', text: reply }], playbook, true)
   }
@@ -117,7 +142,7 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
   // Keep qualifying: the brain's answer or acknowledgement, then the next question from the playbook.
   const parts: string[] = []
   if (isFirstTurn) parts.push(text(playbook, playbook.texts.greeting, base))
-  const answer = analysis.reply.trim()
+  const answer = modelReply.trim()
   if (answer !== '') parts.push(answer)
   else if (fieldsChanged && !isFirstTurn) parts.push(text(playbook, playbook.texts.acknowledge, base))
   if (ask !== undefined) parts.push(text(playbook, ask.question, base))

@@ -41,6 +41,8 @@ export interface PipelineOptions {
   readonly env?: EnvOverrides
   /** Start an OpenAI stand-in answering with this, and give the app a key for it. */
   readonly openai?: Respond
+  /** Capture every log line into `app.logs` (see startTestApp), with the app's own redaction. */
+  readonly captureLogs?: boolean
 }
 
 export async function startPipeline (opts: PipelineOptions = {}): Promise<Pipeline> {
@@ -64,7 +66,7 @@ export async function startPipeline (opts: PipelineOptions = {}): Promise<Pipeli
     CONVERSATION_RATE_LIMIT_REQUESTS: '1000',
     ...(openai !== undefined ? { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: openai.baseUrl, OPENAI_TIMEOUT_MS: '800' } : {}),
     ...opts.env,
-  }, { defaultHandler: true })
+  }, { defaultHandler: true, captureLogs: opts.captureLogs === true })
 
   const post = async (body: Buffer, deliveryId?: string) => {
     const headers = chatwootHeaders(body, { secret: SECRET, timestamp: Math.floor(Date.now() / 1000), ...(deliveryId !== undefined ? { deliveryId } : {}) })
