@@ -77,6 +77,30 @@ function trustProxyOption (trust: Config['http']['trustProxy']): boolean | strin
   return typeof trust === 'boolean' ? trust : [...trust]
 }
 
+/**
+ * The HTTP server's timeouts and limits (README "Configuration", HTTP_* variables). A client that
+ * trickles its headers or body (slowloris) is answered 408 and disconnected once the request is
+ * older than requestTimeout, whatever it still sends; Node looks for such requests every
+ * connectionsCheckingInterval (30 s by default, too coarse for a 10 s deadline), so here every
+ * quarter of the deadline, at most every second. headersTimeout is the same deadline (Node's own
+ * default, 60 s, would never be reached). connectionTimeout destroys a socket silent in both
+ * directions while a request is open (a stalled client or a client that does not read the answer);
+ * keepAliveTimeout closes idle connections between requests; maxHeaderSize answers 431.
+ */
+export function httpServerLimits (http: Config['http']) {
+  return {
+    requestTimeout: http.requestTimeoutMs,
+    connectionTimeout: http.connectionTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    http: {
+      maxHeaderSize: http.maxHeaderBytes,
+      requestTimeout: http.requestTimeoutMs,
+      headersTimeout: http.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(http.requestTimeoutMs / 4))),
+    },
+  }
+}
+
 export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock
   const metrics = deps.metrics ?? createMetrics()
@@ -88,10 +112,9 @@ export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise
     bodyLimit: config.webhook.bodyLimitBytes,
     // Keep answering keep-alive requests while closing: Chatwoot does not retry a 503 (FACTS.md §4).
     return503OnClosing: false,
-    requestTimeout: 30_000,
     // Only addresses the operator named may tell us the client's address (X-Forwarded-For).
     trustProxy: trustProxyOption(config.http.trustProxy),
-    keepAliveTimeout: 72_000,
+    ...httpServerLimits(config.http),
   })
 
   app.decorate('config', config)

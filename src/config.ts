@@ -41,6 +41,10 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ALLOWED_ORIGINS: list('http://localhost:3000').describe('Comma-separated CORS origins'),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 100).describe('How long SIGTERM waits for in-flight work before exiting'),
+  HTTP_REQUEST_TIMEOUT_MS: int(10_000, 100).describe('Deadline for receiving a whole request, headers and body (408 and the socket closed past it)'),
+  HTTP_CONNECTION_TIMEOUT_MS: int(20_000, 100).describe('A socket silent in both directions this long while a request is open is destroyed'),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(72_000, 1000).describe('Idle keep-alive connections are closed after this long; keep it above the proxy\'s upstream idle timeout'),
+  HTTP_MAX_HEADER_BYTES: int(16_384, 1024).describe('Largest request line plus header block accepted (431 above)'),
   TRUST_PROXY: optionalString.pipe(z.union([
     z.enum(['true', 'false']).transform((v) => v === 'true'),
     z.string().regex(/^\d{1,2}$/).transform(Number),
@@ -104,6 +108,14 @@ export interface Config {
     readonly shutdownTimeoutMs: number
     /** Fastify's trustProxy: false, true, a hop count, or addresses/CIDRs. */
     readonly trustProxy: boolean | number | readonly string[]
+    /** Whole request (headers and body) must arrive within this; then 408 and the socket closes. */
+    readonly requestTimeoutMs: number
+    /** Socket inactivity (either direction) while a request is open; then the socket is destroyed. */
+    readonly connectionTimeoutMs: number
+    /** Idle time between requests on a keep-alive connection before the server closes it. */
+    readonly keepAliveTimeoutMs: number
+    /** Largest request line plus headers, in bytes; above it 431. */
+    readonly maxHeaderBytes: number
   }
   readonly logLevel: ParsedEnv['LOG_LEVEL']
   readonly webhook: {
@@ -196,7 +208,17 @@ export function loadConfig (rawEnv: Record<string, string | undefined> = {}): Co
 
   return deepFreeze({
     env: e.APP_ENV,
-    http: { host: e.APP_HOST, port: e.APP_PORT, allowedOrigins: e.ALLOWED_ORIGINS, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS, trustProxy: e.TRUST_PROXY ?? false },
+    http: {
+      host: e.APP_HOST,
+      port: e.APP_PORT,
+      allowedOrigins: e.ALLOWED_ORIGINS,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      trustProxy: e.TRUST_PROXY ?? false,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      connectionTimeoutMs: e.HTTP_CONNECTION_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxHeaderBytes: e.HTTP_MAX_HEADER_BYTES,
+    },
     logLevel: e.LOG_LEVEL,
     webhook: {
       secrets: e.CHATWOOT_WEBHOOK_SECRET,
