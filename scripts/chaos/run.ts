@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { startFakeChatwoot, type FakeChatwoot } from '../../test/helpers/fake-chatwoot.js'
+import { cleanPrefix } from '../../test/helpers/redis-keys.js'
 import { startFakeN8n, type FakeN8n } from '../../test/helpers/fake-n8n.js'
 import { startFakeOpenAi, type ChatRequestBody, type FakeOpenAi } from '../../test/helpers/fake-openai.js'
 import { analyse, replyKey, type Analysis, type ConversationOutcome, type N8nHandoff } from './analyse.js'
@@ -170,17 +171,6 @@ async function redisClient (url: string): Promise<Redis> {
     throw new Error(`Redis at ${url} did not answer PING (${err instanceof Error ? err.message : String(err)}): the chaos run needs one (set REDIS_URL)`)
   }
   return client
-}
-
-async function cleanPrefix (client: Redis, prefix: string): Promise<number> {
-  let cursor = '0'
-  let deleted = 0
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-    cursor = next
-    if (keys.length > 0) deleted += await client.del(...keys)
-  } while (cursor !== '0')
-  return deleted
 }
 
 function summariseLogs (files: readonly string[]): ChaosReport['logSummary'] {
