@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import { withScripts } from './scripts.js'
 
 // The outbox for side effects that are not the reply (n8n workflows): with Redis, a trigger is
 // stored first and sent by whichever replica is free, retried on its own schedule with backoff,
@@ -81,13 +82,12 @@ const DONE_TTL_SECONDS = 86_400
 const CLAIM_BATCH = 20
 
 export function createRedisOutbox (opts: RedisOutboxOptions): Outbox {
-  const r = opts.redis as OutboxRedis
-  if (typeof r.sdrOutboxAdd !== 'function') {
-    opts.redis.defineCommand('sdrOutboxAdd', { numberOfKeys: 3, lua: ADD })
-    opts.redis.defineCommand('sdrOutboxClaim', { numberOfKeys: 2, lua: CLAIM })
-    opts.redis.defineCommand('sdrOutboxDone', { numberOfKeys: 3, lua: DONE })
-    opts.redis.defineCommand('sdrOutboxRetry', { numberOfKeys: 2, lua: RETRY })
-  }
+  const r = withScripts<OutboxRedis>(opts.redis, {
+    sdrOutboxAdd: { numberOfKeys: 3, lua: ADD },
+    sdrOutboxClaim: { numberOfKeys: 2, lua: CLAIM },
+    sdrOutboxDone: { numberOfKeys: 3, lua: DONE },
+    sdrOutboxRetry: { numberOfKeys: 2, lua: RETRY },
+  })
   const now = opts.now ?? Date.now
   const random = opts.random ?? Math.random
   const base = `${opts.prefix}{q}:outbox`

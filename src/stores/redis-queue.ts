@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { BatchHandler, QueueStats, WorkQueue } from './queue.js'
 import { CLAIM, COMPLETE, ENQUEUE, EXTEND, RECOVER, RETRY } from './redis-queue-scripts.js'
+import { withScripts } from './scripts.js'
 
 // The durable queue, used when REDIS_URL is set: every accepted event is in Redis before the
 // webhook answers 200, so any replica can run it and a crashed replica's work is taken over.
@@ -50,18 +51,14 @@ interface QueueRedis extends Redis {
   sdrQRecover (...args: Array<string | number>): Promise<string[]>
 }
 
-function withQueueScripts (redis: Redis): QueueRedis {
-  const r = redis as QueueRedis
-  if (typeof r.sdrQEnqueue !== 'function') {
-    redis.defineCommand('sdrQEnqueue', { numberOfKeys: 5, lua: ENQUEUE })
-    redis.defineCommand('sdrQClaim', { numberOfKeys: 7, lua: CLAIM })
-    redis.defineCommand('sdrQComplete', { numberOfKeys: 7, lua: COMPLETE })
-    redis.defineCommand('sdrQRetry', { numberOfKeys: 5, lua: RETRY })
-    redis.defineCommand('sdrQExtend', { numberOfKeys: 2, lua: EXTEND })
-    redis.defineCommand('sdrQRecover', { numberOfKeys: 5, lua: RECOVER })
-  }
-  return r
-}
+const withQueueScripts = (redis: Redis): QueueRedis => withScripts<QueueRedis>(redis, {
+  sdrQEnqueue: { numberOfKeys: 5, lua: ENQUEUE },
+  sdrQClaim: { numberOfKeys: 7, lua: CLAIM },
+  sdrQComplete: { numberOfKeys: 7, lua: COMPLETE },
+  sdrQRetry: { numberOfKeys: 5, lua: RETRY },
+  sdrQExtend: { numberOfKeys: 2, lua: EXTEND },
+  sdrQRecover: { numberOfKeys: 5, lua: RECOVER },
+})
 
 /** Most entries a replica keeps while Redis is down; past it the webhook fails and Chatwoot hands off. */
 const MAX_BUFFERED = 50_000

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis'
 import type { DedupeStore, RateLimitStore, StoreHealth, Stores } from './types.js'
 import type { Clock } from '../lib/clock.js'
+import { withScripts } from './scripts.js'
 
 // All keys of one claim share the conversation's hash tag (the caller builds them), so the
 // script touches one slot and works on Redis Cluster too.
@@ -43,16 +44,11 @@ interface ScriptedRedis extends Redis {
   sdrHit (key: string, ttlMs: number): Promise<number>
 }
 
-function withScripts (redis: Redis): ScriptedRedis {
-  // defineCommand is idempotent per client, and EVALSHA falls back to EVAL after a SCRIPT FLUSH.
-  const r = redis as ScriptedRedis
-  if (typeof r.sdrClaim !== 'function') {
-    redis.defineCommand('sdrClaim', { lua: CLAIM_SCRIPT })
-    redis.defineCommand('sdrAdmit', { lua: ADMIT_SCRIPT })
-    redis.defineCommand('sdrHit', { numberOfKeys: 1, lua: HIT_SCRIPT })
-  }
-  return r
-}
+const storeScripts = (redis: Redis): ScriptedRedis => withScripts<ScriptedRedis>(redis, {
+  sdrClaim: { lua: CLAIM_SCRIPT },
+  sdrAdmit: { lua: ADMIT_SCRIPT },
+  sdrHit: { numberOfKeys: 1, lua: HIT_SCRIPT },
+})
 
 /**
  * A client that fails fast while disconnected instead of queueing commands, so the webhook can
@@ -72,7 +68,7 @@ export function createRedisClient (url: string): Redis {
 }
 
 export function createRedisDedupeStore (redis: Redis, prefix: string): DedupeStore {
-  const r = withScripts(redis)
+  const r = storeScripts(redis)
   return {
     async claim (keys, ttlSeconds) {
       if (keys.length === 0) return true
@@ -86,7 +82,7 @@ export function createRedisDedupeStore (redis: Redis, prefix: string): DedupeSto
 }
 
 export function createRedisRateLimitStore (redis: Redis, prefix: string, clock: Clock): RateLimitStore {
-  const r = withScripts(redis)
+  const r = storeScripts(redis)
   return {
     async hit (key, windowSeconds) {
       const windowMs = windowSeconds * 1000
@@ -99,7 +95,7 @@ export function createRedisRateLimitStore (redis: Redis, prefix: string, clock: 
 
 /** Stores.admit in one script: dedupe and the conversation's window share its hash tag. */
 export function createRedisAdmission (redis: Redis, prefix: string, clock: Clock): Stores['admit'] {
-  const r = withScripts(redis)
+  const r = storeScripts(redis)
   return async (keys, ttlSeconds, limit) => {
     const dedupeKeys = keys.map((k) => prefix + k)
     if (limit === undefined) {

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { Clock } from '../lib/clock.js'
 import { ExpiringMap } from '../lib/expiring-map.js'
+import { withScripts } from './scripts.js'
 
 /** JSON documents by key with an idle TTL: conversation state. */
 export interface StateStore {
@@ -47,8 +48,7 @@ export function createMemoryStateStore (clock: Clock): StateStore {
 }
 
 export function createRedisStateStore (redis: Redis, prefix: string): StateStore {
-  const r = redis as FencedRedis
-  if (typeof r.sdrFencedSave !== 'function') redis.defineCommand('sdrFencedSave', { numberOfKeys: 2, lua: FENCED_SAVE })
+  const r = withScripts<FencedRedis>(redis, { sdrFencedSave: { numberOfKeys: 2, lua: FENCED_SAVE } })
   return {
     async load (key) {
       const json = await redis.get(prefix + key)
