@@ -264,7 +264,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       ...state,
       contactId: last.contact.id ?? state.contactId,
       inboxId: last.inboxId ?? state.inboxId,
-      answeredMessageIds: [...state.answeredMessageIds, ...jobs.map((j) => j.messageId)].slice(-ANSWERED_IDS_KEPT),
+      answeredMessageIds: answered(state, jobs.map((j) => j.messageId)),
     }
     current = withHistory(current, texts.map((text) => ({ role: 'lead' as const, text, at: last.receivedAt })), playbook)
 
@@ -360,7 +360,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
           state = await leadTurn(state, fresh, playbook, fence)
         } else if (fresh.length > 0) {
           // A human has it (or the lead opted out): remember the ids, not the words.
-          state = { ...state, answeredMessageIds: [...state.answeredMessageIds, ...fresh.map((j) => j.messageId)].slice(-ANSWERED_IDS_KEPT) }
+          state = { ...state, answeredMessageIds: answered(state, fresh.map((j) => j.messageId)) }
           if (state.handoffPending === true && state.stage !== 'opted_out') {
             // Our handoff never opened the conversation, so Chatwoot still shows it to the bot and
             // no human sees this lead: try again now that the lead wrote.
@@ -407,7 +407,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
         owner: 'human',
         handoffReason: 'processing_failed',
         inflight: undefined,
-        answeredMessageIds: [...state.answeredMessageIds, ...messageIds].slice(-ANSWERED_IDS_KEPT),
+        answeredMessageIds: answered(state, messageIds),
         updatedAt: now(),
       }
       observe.transition(state.stage, 'handoff')
@@ -447,6 +447,11 @@ export function clip (text: string, max: number): string {
   const last = text.charCodeAt(end - 1)
   if (last >= 0xd800 && last <= 0xdbff) end -= 1
   return text.slice(0, end) + '…'
+}
+
+/** The ids already answered, with these added; the newest ANSWERED_IDS_KEPT are kept. */
+function answered (state: ConversationState, messageIds: readonly number[]): number[] {
+  return [...state.answeredMessageIds, ...messageIds].slice(-ANSWERED_IDS_KEPT)
 }
 
 /** The newest message known to exist before a reply: the lead's it answers, or our own last one. */
