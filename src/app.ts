@@ -71,6 +71,9 @@ export function loggerOptions (config: Config) {
   }
 }
 
+/** A Redis failure is logged by its message alone: the client's error object can carry the URL. */
+const redisError = (err: unknown): { message: string } => ({ message: err instanceof Error ? err.message : String(err) })
+
 /** A hop count trusts that many proxies in front (as proxy-addr counts hops), the rest as given. */
 function trustProxyOption (trust: Config['http']['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (typeof trust === 'number') return (_address, hop) => hop < trust
@@ -163,7 +166,7 @@ export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise
       maxAttempts: config.queue.maxAttempts,
       now: () => clock.now(),
       onError,
-      onLoopError: (err) => app.log.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'Durable queue cannot reach Redis; retrying'),
+      onLoopError: (err) => app.log.warn({ err: redisError(err) }, 'Durable queue cannot reach Redis; retrying'),
       onRetry: () => metrics.queueEvents.inc({ event: 'retried' }),
       onExhausted: async (lane, jobs) => {
         metrics.queueEvents.inc({ event: 'exhausted' })
@@ -172,7 +175,7 @@ export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise
       onBuffered: (lane, err) => {
         metrics.queueEvents.inc({ event: 'buffered' })
         metrics.redisFallbacks.inc({ operation: 'enqueue' })
-        app.log.warn({ lane, err: { message: err instanceof Error ? err.message : String(err) } }, 'Redis refused an enqueue: held in memory until it answers')
+        app.log.warn({ lane, err: redisError(err) }, 'Redis refused an enqueue: held in memory until it answers')
       },
       onStalled: (lanes) => {
         metrics.queueEvents.inc({ event: 'stalled' }, lanes.length)
