@@ -6,7 +6,9 @@ import type { Redis } from 'ioredis'
 import type { Config } from './config.js'
 import { createBot } from './bot.js'
 import type { ConversationJob } from './conversation/inbound.js'
-import { loadPlaybook, type Playbook } from './conversation/playbook.js'
+import type { Playbook } from './conversation/playbook.js'
+import { singlePlaybook } from './conversation/playbook-library.js'
+import { openPlaybookSource, type PlaybookSource } from './conversation/playbook-source.js'
 import type { ChatwootPort } from './conversation/worker.js'
 import { systemClock, type Clock } from './lib/clock.js'
 import { createMetrics, type Metrics } from './lib/metrics.js'
@@ -27,6 +29,7 @@ export interface AppDeps {
   readonly logger?: FastifyBaseLogger
   /** Runs a conversation's batch of jobs; replaces the SDR worker (route tests record jobs with it). */
   readonly handler?: BatchHandler<ConversationJob>
+  /** One fixed playbook for every inbox, instead of PLAYBOOK_PATH (never reloaded). */
   readonly playbook?: Playbook
   readonly chatwoot?: ChatwootPort
   readonly queue?: WorkQueue<ConversationJob>
@@ -42,6 +45,9 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config
     queue: WorkQueue<ConversationJob>
+    /** The playbooks in force (PLAYBOOK_PATH, reloaded when it changes). */
+    playbooks: PlaybookSource
+    /** The default playbook, as of now. */
     playbook: Playbook
     lifecycle: { shuttingDown: boolean }
   }
@@ -104,6 +110,11 @@ export function httpServerLimits (http: Config['http']) {
   }
 }
 
+function fixedPlaybook (playbook: Playbook): PlaybookSource {
+  const library = singlePlaybook(playbook)
+  return { library: () => library, forInbox: () => playbook, reload: async () => 'unchanged', close: () => {} }
+}
+
 export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock
   const metrics = deps.metrics ?? createMetrics()
@@ -128,12 +139,20 @@ export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise
   await app.register(metricsPlugin, { metrics })
   await app.register(storesPlugin, { config, clock, metrics, ...(deps.redis !== undefined ? { redis: deps.redis } : {}) })
 
-  const playbook = deps.playbook ?? await loadPlaybook(config.bot.playbookPath)
-  app.decorate('playbook', playbook)
+  const playbooks = deps.playbook !== undefined
+    ? fixedPlaybook(deps.playbook)
+    : await openPlaybookSource({
+      path: config.bot.playbookPath,
+      log: app.log,
+      onReload: (outcome) => metrics.playbookReloads.inc({ outcome }),
+    })
+  app.addHook('onClose', async () => playbooks.close())
+  app.decorate('playbooks', playbooks)
+  app.decorate('playbook', { getter: () => playbooks.library().fallback })
   const worker = deps.handler === undefined
     ? createBot({
       config,
-      playbook: () => playbook,
+      playbook: (inboxId) => playbooks.forInbox(inboxId),
       metrics,
       clock,
       log: app.log,

@@ -20,7 +20,8 @@ import { createMemoryStateStore, createRedisStateStore, type StateStore } from '
 
 export interface BotDeps {
   readonly config: Config
-  readonly playbook: () => Playbook
+  /** The playbook of an inbox (the default for an unknown one), as of now: it may be reloaded. */
+  readonly playbook: (inboxId: number | undefined) => Playbook
   readonly metrics: Metrics
   readonly clock: Clock
   readonly log: FastifyBaseLogger
@@ -141,6 +142,8 @@ export function createBot (deps: BotDeps): ConversationWorker {
       reply: (outcome) => metrics.replies.inc({ outcome }),
       workflow: (workflow, outcome) => metrics.workflows.inc({ workflow, outcome }),
       turn: (ms) => metrics.turnDuration.observe(ms / 1000),
+      llmCost: (model, currency, amount) => metrics.llmCost.inc({ model, currency }, amount),
+      conversationCost: (currency, amount) => metrics.conversationCost.observe({ currency }, amount),
     },
   })
   return {

@@ -67,7 +67,7 @@ export const envSchema = z.object({
   OPENAI_TIMEOUT_MS: int(15_000, 100).describe('Deadline of one model call; past it the scripted brain answers'),
   OPENAI_MAX_TOKENS: int(500, 50).describe('Largest answer the model may write (cost control)'),
 
-  PLAYBOOK_PATH: optionalString.describe('The bot script (YAML or JSON); unset = playbooks/default.yaml'),
+  PLAYBOOK_PATH: optionalString.describe('The bot script (YAML or JSON), or a folder of them (one per inbox, one default); reloaded on change; unset = playbooks/default.yaml'),
   BOT_DEBOUNCE_MS: int(1500, 0).describe('Quiet time after a lead message before the bot answers, so a burst gets one answer'),
   BOT_MAX_WAIT_MS: int(6000, 0).describe('Longest a lead message waits for the debounce'),
   CONVERSATION_TTL_SECONDS: int(2_592_000, 60).describe('Idle conversations are forgotten after this long (default 30 days)'),

@@ -34,7 +34,8 @@ export interface LlmRequest<T> {
 
 export interface LlmResult<T> {
   value: T
-  usage: { promptTokens: number, completionTokens: number }
+  /** `model` is the one asked for (a stable name, where the answer may name a dated snapshot). */
+  usage: { promptTokens: number, completionTokens: number, model: string }
   latencyMs: number
 }
 
@@ -154,6 +155,7 @@ export function createOpenAiClient (options: OpenAiClientOptions): LlmClient {
         usage: {
           promptTokens: parsed.data.usage?.prompt_tokens ?? 0,
           completionTokens: parsed.data.usage?.completion_tokens ?? 0,
+          model: options.model,
         },
         latencyMs,
       }

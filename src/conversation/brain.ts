@@ -12,6 +12,8 @@ export interface BrainInput {
 export interface BrainUsage {
   readonly promptTokens: number
   readonly completionTokens: number
+  /** The model asked for (OPENAI_MODEL): picks its price in the playbook's `costs.models`. */
+  readonly model?: string
 }
 
 export interface BrainResult {

@@ -22,7 +22,35 @@ const fieldSchema = z.object({
 })
 export type FieldSpec = z.infer<typeof fieldSchema>
 
+/**
+ * Texts a playbook may leave out: these answer instead (pt-BR, en, es). Only a text the playbook
+ * writes itself must have the playbook's language.
+ */
+export const DEFAULT_TEXTS = {
+  /** A message with only an image, a file, a location or an audio without transcription. */
+  media_only: {
+    'pt-BR': 'Recebi o que você enviou, mas por aqui só consigo ler mensagens de texto. Pode me escrever?',
+    en: 'I got what you sent, but I can only read text messages here. Could you type it?',
+    es: 'Recibí lo que enviaste, pero aquí solo puedo leer mensajes de texto. ¿Puedes escribirlo?',
+  },
+} as const satisfies Record<string, Localized>
+
+/** USD per million tokens of gpt-4o-mini (the default OPENAI_MODEL) at the time of writing. */
+const DEFAULT_PRICE = { input: 0.15, output: 0.6 }
+
+/** Price of a model's tokens, per million, in the playbook's currency. */
+const priceSchema = z.object({
+  input: z.number().min(0),
+  output: z.number().min(0),
+})
+export type TokenPrice = z.infer<typeof priceSchema>
+
 export const playbookSchema = z.object({
+  /**
+   * Chatwoot inbox ids this playbook answers. Without it, the playbook is the default: it answers
+   * every inbox no other playbook names (PLAYBOOK_PATH may be a folder of playbooks).
+   */
+  inboxes: z.array(z.number().int().positive()).max(1000).default([]),
   language: z.string().min(2).default('pt-BR'),
   persona: z.object({
     name: z.string().min(1),
@@ -62,7 +90,21 @@ export const playbookSchema = z.object({
     not_interested: localized,
     out_of_scope: localized,
     acknowledge: localized,
+    media_only: localized.default(DEFAULT_TEXTS.media_only),
   }),
+  /**
+   * What the model's tokens cost (an estimate from this price table, not a bill) and how much one
+   * conversation may spend before a person takes it over.
+   */
+  costs: z.object({
+    /** ISO 4217 code: a metric label, so one short code. */
+    currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD or BRL').default('USD'),
+    per_million_tokens: priceSchema.default(DEFAULT_PRICE),
+    /** Prices of other models (OPENAI_MODEL names); a model not listed costs per_million_tokens. */
+    models: z.record(z.string().min(1), priceSchema).default({}),
+    /** Estimated spend after which the conversation is handed to a human; unset = no budget. */
+    budget_per_conversation: z.number().positive().optional(),
+  }).default({ currency: 'USD', per_million_tokens: DEFAULT_PRICE, models: {} }),
   labels: z.object({
     qualified: z.string().default('lead-qualificado'),
     handoff: z.string().default('bot-handoff'),
@@ -78,11 +120,16 @@ export const playbookSchema = z.object({
   }
   if (rule.length === 0) ctx.addIssue({ code: 'custom', path: ['qualification', 'qualified_when'], message: 'needs at least one field' })
   for (const [name, text] of Object.entries(p.texts)) {
-    if (text[p.language] === undefined) ctx.addIssue({ code: 'custom', path: ['texts', name], message: `missing the playbook language "${p.language}"` })
+    if (text[p.language] === undefined && !isDefaultText(name, text)) ctx.addIssue({ code: 'custom', path: ['texts', name], message: `missing the playbook language "${p.language}"` })
   }
 })
 
 export type PlaybookData = z.infer<typeof playbookSchema>
+
+function isDefaultText (name: string, text: Localized): boolean {
+  const fallback: Localized | undefined = (DEFAULT_TEXTS as Record<string, Localized>)[name]
+  return fallback !== undefined && JSON.stringify(text) === JSON.stringify(fallback)
+}
 
 export interface Playbook extends PlaybookData {
   /** Short content hash: which script produced an answer. */
@@ -90,9 +137,12 @@ export interface Playbook extends PlaybookData {
 }
 
 export class PlaybookError extends Error {
+  /** One line per problem ("limits.max_bot_turns: Too big…"): what a refused reload logs. */
+  readonly problems: string[]
   constructor (source: string, problems: readonly string[]) {
     super(`Invalid playbook ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
     this.name = 'PlaybookError'
+    this.problems = [...problems]
   }
 }
 

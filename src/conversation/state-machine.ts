@@ -1,3 +1,4 @@
+import { budgetExhausted } from './costs.js'
 import { fillTemplate, localize, type Localized, type Playbook } from './playbook.js'
 import { disqualifyingField, isQualified, nextField, sanitizeFields } from './qualification.js'
 import type { Action, ConversationState, HandoffReason, MachineInput, Stage, Transition, TurnAnalysis, Workflow } from './types.js'
@@ -28,8 +29,9 @@ function onStatus (state: ConversationState, status: 'open' | 'pending' | 'resol
   // pending (handed back to the bot) or resolved (the next lead message reopens it as pending).
   if (state.owner === 'bot') return { next: state, actions: NO_ACTIONS }
   const stage: Stage = state.stage === 'handoff' ? (isQualified(playbook, state.fields) ? 'qualified' : 'qualifying') : state.stage
-  // What was said while a human had it is not ours to re-read; the turn budget starts again.
-  return { next: { ...state, owner: 'bot', stage, askedField: undefined, botTurns: 0, handoffReason: undefined, handoffPending: false, updatedAt: at }, actions: NO_ACTIONS }
+  // What was said while a human had it is not ours to re-read; the turn and cost budgets start again.
+  const llm = state.llm === undefined ? undefined : { ...state.llm, budgetSpent: 0 }
+  return { next: { ...state, owner: 'bot', stage, askedField: undefined, botTurns: 0, handoffReason: undefined, handoffPending: false, updatedAt: at, ...(llm !== undefined ? { llm } : {}) }, actions: NO_ACTIONS }
 }
 
 function text (playbook: Playbook, t: Localized, state: ConversationState): string {
@@ -137,6 +139,10 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
   }
   if (base.botTurns > playbook.limits.max_bot_turns) {
     return handoff(base, 'max_turns', [say(playbook.texts.handoff)], playbook, false)
+  }
+  // The model's spend on this conversation reached the playbook's budget (this turn's call included).
+  if (budgetExhausted(base, playbook)) {
+    return handoff(base, 'budget_exhausted', [say(playbook.texts.handoff)], playbook, false)
   }
 
   // Keep qualifying: the brain's answer or acknowledgement, then the next question from the playbook.

@@ -9,6 +9,12 @@ const REASON_TEXT: Record<HandoffReason, string> = {
   max_turns: 'limite de mensagens do bot atingido',
   delivery_failed: 'o bot não conseguiu entregar a resposta',
   processing_failed: 'erro do bot ao processar a mensagem',
+  budget_exhausted: 'orçamento de IA da conversa esgotado',
+}
+
+/** Enough digits for a fraction of a cent, without float noise. */
+export function formatCost (amount: number): string {
+  return String(Number(amount.toFixed(6)))
 }
 
 /** The private note humans read when they take over: fields, score, why, and the playbook's internal notes. */
@@ -24,6 +30,9 @@ export function handoffNote (state: ConversationState, reason: HandoffReason, pl
   const missing = missingRequired(playbook, state.fields)
   if (missing.length > 0) lines.push(`Faltando: ${missing.join(', ')}`)
   if (playbook.private_notes !== undefined) lines.push(`Notas internas: ${playbook.private_notes}`)
+  if (state.llm !== undefined) {
+    lines.push(`Custo estimado de IA: ${formatCost(state.llm.cost)} ${state.llm.currency} · tokens ${state.llm.promptTokens} + ${state.llm.completionTokens}`)
+  }
   lines.push(`Playbook ${playbook.version}`)
   return lines.join('\n')
 }

@@ -11,7 +11,7 @@ export type Intent = typeof INTENTS[number]
 export const WORKFLOWS = ['lead_qualified', 'handoff', 'lead_disqualified', 'meeting_requested'] as const
 export type Workflow = typeof WORKFLOWS[number]
 
-export const HANDOFF_REASONS = ['qualified', 'wants_human', 'wants_meeting', 'max_turns', 'delivery_failed', 'processing_failed'] as const
+export const HANDOFF_REASONS = ['qualified', 'wants_human', 'wants_meeting', 'max_turns', 'delivery_failed', 'processing_failed', 'budget_exhausted'] as const
 export type HandoffReason = typeof HANDOFF_REASONS[number]
 
 /** The brain's reading of one lead turn. Nothing in it acts by itself: the state machine decides. */
@@ -27,6 +27,21 @@ export interface HistoryEntry {
   readonly role: 'lead' | 'bot'
   readonly text: string
   readonly at: number
+  /** A bot entry: the version of the playbook that wrote it. */
+  readonly playbookVersion?: string
+}
+
+/** The model's tokens in one conversation and what they cost, by the playbook's price table. */
+export interface LlmSpend {
+  readonly promptTokens: number
+  readonly completionTokens: number
+  /** Estimated, in `currency`, since the conversation started. */
+  readonly cost: number
+  readonly currency: string
+  /** What counts against `costs.budget_per_conversation`: back to 0 when a human hands it back. */
+  readonly budgetSpent: number
+  /** Part of `cost` already in the cost-per-conversation histogram (observed when the bot's part ends). */
+  readonly reported: number
 }
 
 export interface ConversationState {
@@ -62,6 +77,10 @@ export interface ConversationState {
   readonly inflight?: { readonly key: string, readonly actions: readonly Action[] }
   /** Id of the newest message the bot posted here: a reply's delivery check must look past it. */
   readonly lastBotMessageId?: number
+  /** Version (content hash) of the playbook of the bot's newest reply: which script said it. */
+  readonly playbookVersion?: string
+  /** Model tokens and their estimated cost; absent until the model first answers. */
+  readonly llm?: LlmSpend
   readonly contactId: number | undefined
   readonly inboxId: number | undefined
   readonly createdAt: number

@@ -1,7 +1,8 @@
 import type { Brain } from './brain.js'
+import { addSpend, unreportedCost, usageCost } from './costs.js'
 import { conversationTag, type ConversationJob, type ConversationRef, type MessageJob } from './inbound.js'
 import { conversationStatusSchema } from './payloads.js'
-import { localize, type Playbook } from './playbook.js'
+import { fillTemplate, localize, type Playbook } from './playbook.js'
 import { decide } from './state-machine.js'
 import { replyLanded, type NewestMessage } from '../lib/reply-landed.js'
 import { handoffNote, qualificationAttributes, workflowPayload } from './summary.js'
@@ -56,6 +57,10 @@ export interface WorkerObserver {
   /** `queued`: stored in the durable outbox, which reports the send itself. */
   workflow (workflow: Workflow, outcome: 'sent' | 'not_configured' | 'failed' | 'queued'): void
   turn (durationMs: number): void
+  /** One model call's estimated cost, by the playbook's price table. */
+  llmCost (model: string, currency: string, amount: number): void
+  /** A conversation's cost when the bot's part of it ends (handoff, qualified, disqualified, opted out). */
+  conversationCost (currency: string, amount: number): void
 }
 
 export interface WorkerLogger {
@@ -65,7 +70,8 @@ export interface WorkerLogger {
 }
 
 export interface WorkerOptions {
-  readonly playbook: () => Playbook
+  /** The playbook of a conversation's inbox (the default one when unknown), as of now. */
+  readonly playbook: (inboxId: number | undefined) => Playbook
   readonly brain: Brain
   readonly chatwoot: ChatwootPort
   readonly workflows: WorkflowPort
@@ -96,12 +102,17 @@ export function messageText (job: MessageJob): string {
   return parts.join('\n')
 }
 
-function mediaOnlyText (playbook: Playbook, language: string): string {
-  return localize(
-    { 'pt-BR': 'Recebi seu arquivo, mas por aqui só consigo ler texto. Pode me escrever?', en: 'I got your file, but I can only read text here. Could you type it?', es: 'Recibí tu archivo, pero aquí solo puedo leer texto. ¿Puedes escribirlo?' },
-    language,
-    playbook.language
-  )
+/** The answer to an image, file, location or untranscribed audio: the playbook's `texts.media_only`. */
+function mediaOnlyText (playbook: Playbook, state: ConversationState): string {
+  return fillTemplate(localize(playbook.texts.media_only, state.language, playbook.language), {
+    name: state.fields['name']?.split(' ')[0],
+    persona: playbook.persona.name,
+  })
+}
+
+/** The bot's part of the conversation is over: a human has it, or the lead left the funnel. */
+function botPartEnded (state: ConversationState): boolean {
+  return state.owner === 'human' || state.stage === 'disqualified' || state.stage === 'opted_out'
 }
 
 export function createConversationWorker (opts: WorkerOptions): ConversationWorker {
@@ -218,6 +229,15 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
     }
   }
 
+  /** When the bot's part ends, its cost not yet in the per-conversation histogram goes there. */
+  const reportCost = (state: ConversationState): ConversationState => {
+    if (!botPartEnded(state)) return state
+    const due = unreportedCost(state)
+    if (due === undefined) return state
+    observe.conversationCost(due.currency, due.amount)
+    return due.next
+  }
+
   const apply = (state: ConversationState, t: Transition): Transition => {
     if (t.next.stage !== state.stage) observe.transition(state.stage, t.next.stage)
     return t
@@ -248,7 +268,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
     const verdict = await landed(state.ref, first.text, newestKnown(state, inflight.key))
     log.info({ ...ids(state.ref), landed: verdict }, 'Finishing a turn an interrupted run left')
     if (verdict === 'no') return run({ next: base, actions: inflight.actions }, inflight.key, playbook)
-    const sent = verdict === 'yes' ? withHistory(base, [{ role: 'bot', text: first.text, at: now() }], playbook) : base
+    const sent = verdict === 'yes' ? withSent(base, first.text, undefined, now(), playbook) : base
     const after = await run({ next: sent, actions: rest }, inflight.key, playbook)
     if (verdict === 'yes' || after.owner === 'human' || after.stage === 'opted_out' || after.stage === 'disqualified') return after
     // Whether the lead got that answer cannot be known: a person looks, rather than the bot risk answering twice.
@@ -271,12 +291,20 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
     await attempt('typing_on', state.ref, () => chatwoot.setTyping(state.ref, true))
     let analysis: TurnAnalysis
     let adapter = 'none'
+    let turnCost: { promptTokens: number, completionTokens: number, cost: number } | undefined
     if (texts.length === 0) {
-      analysis = { reply: mediaOnlyText(playbook, current.language), fields: {}, intent: 'other', language: current.language, confidence: 1 }
+      // Only media the bot cannot read (an image, a file, a location, an audio without transcription).
+      analysis = { reply: mediaOnlyText(playbook, current), fields: {}, intent: 'other', language: current.language, confidence: 1 }
     } else {
       const result = await brain.analyze({ state: current, messages: texts, playbook })
       analysis = result.analysis
       adapter = result.adapter
+      if (result.usage !== undefined) {
+        // Counted before deciding: the call that spends the budget is the last one this conversation gets.
+        current = addSpend(current, result.usage, playbook)
+        turnCost = { promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens, cost: usageCost(playbook, result.usage) }
+        observe.llmCost(result.usage.model ?? 'unknown', playbook.costs.currency, turnCost.cost)
+      }
     }
     const t = decide(current, { type: 'lead_turn', analysis, at: now() }, playbook)
     // One line per turn: ids, stages, what the brain read and what the bot does. Never the words.
@@ -289,6 +317,9 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       from: current.stage,
       to: t.next.stage,
       actions: t.actions.map((a) => a.type === 'trigger_workflow' ? `workflow:${a.workflow}` : a.type),
+      inboxId: current.inboxId ?? null,
+      playbookVersion: playbook.version,
+      ...(turnCost !== undefined ? { tokens: { prompt: turnCost.promptTokens, completion: turnCost.completionTokens }, cost: turnCost.cost, currency: playbook.costs.currency } : {}),
     }, 'Lead turn decided')
 
     // A human may have taken the conversation while the model was thinking: look again before posting.
@@ -321,11 +352,15 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       const first = jobs[0]
       if (first === undefined) return
       const started = now()
-      const playbook = opts.playbook()
       const ref = first.ref
+      const jobInbox = jobs.find((j): j is MessageJob => j.kind === 'message' && j.inboxId !== undefined)?.inboxId
+      // Chosen once per batch, by the conversation's inbox: a reload mid-turn never mixes two scripts.
+      let playbook = opts.playbook(jobInbox)
       let state: ConversationState
       try {
-        state = await withRetries(() => states.load(ref)) ?? initialState(ref, playbook.language, started)
+        const loaded = await withRetries(() => states.load(ref))
+        if (jobInbox === undefined && loaded?.inboxId !== undefined) playbook = opts.playbook(loaded.inboxId)
+        state = loaded ?? initialState(ref, playbook.language, started)
         if (state.inflight !== undefined) state = await resume(state, playbook)
       } catch (err) {
         // Without its state the bot could repeat itself or talk over a human: a person takes it.
@@ -378,6 +413,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       // Our own handoff: Chatwoot's time of it comes with its "open" event; until then no lead
       // message may be read as a handback (one sent before the handoff can arrive after it).
       if (ownerBefore === 'bot' && state.owner === 'human') state = { ...state, statusAt: undefined }
+      state = reportCost(state)
       try {
         await saveFenced({ ...state, inflight: undefined, updatedAt: now() }, fence)
       } catch (err) {
@@ -391,10 +427,12 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       const first = jobs[0]
       const messageIds = jobs.flatMap((j) => j.kind === 'message' ? [j.messageId] : [])
       if (first === undefined || messageIds.length === 0) return
-      const playbook = opts.playbook()
+      const jobInbox = jobs.find((j): j is MessageJob => j.kind === 'message' && j.inboxId !== undefined)?.inboxId
+      let playbook = opts.playbook(jobInbox)
       let state = initialState(first.ref, playbook.language, now())
       try {
         state = await states.load(first.ref) ?? state
+        if (jobInbox === undefined && state.inboxId !== undefined) playbook = opts.playbook(state.inboxId)
       } catch (err) {
         log.warn({ ...ids(first.ref), err }, 'Conversation state unavailable while giving up a batch')
       }
@@ -412,7 +450,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       }
       observe.transition(state.stage, 'handoff')
       const opened = await handOff(failed, 'processing_failed', playbook)
-      await states.save({ ...failed, handoffPending: !opened }).catch((err: unknown) => {
+      await states.save(reportCost({ ...failed, handoffPending: !opened })).catch((err: unknown) => {
         log.error({ ...ids(first.ref), err }, 'Conversation state could not be saved')
       })
     },
@@ -474,8 +512,9 @@ function settlesWithoutReply (t: Transition): boolean {
   return t.actions.some((a) => a.type === 'handoff') || t.next.stage === 'opted_out' || t.next.stage === 'disqualified'
 }
 
+/** A reply posted: in the history and the state with the version of the playbook that wrote it. */
 function withSent (state: ConversationState, text: string, id: number | undefined, at: number, playbook: Playbook): ConversationState {
-  const next = withHistory(state, [{ role: 'bot', text, at }], playbook)
+  const next = { ...withHistory(state, [{ role: 'bot', text, at, playbookVersion: playbook.version }], playbook), playbookVersion: playbook.version }
   return id === undefined ? next : { ...next, lastBotMessageId: Math.max(state.lastBotMessageId ?? 0, id) }
 }
 

@@ -104,6 +104,25 @@ export function createMetrics () {
       labelNames: ['kind'] as const,
       registers: [registry],
     }),
+    llmCost: new Counter({
+      name: 'sdr_llm_cost_total',
+      help: 'Estimated cost of model calls, by the playbook price table, by model and currency',
+      labelNames: ['model', 'currency'] as const,
+      registers: [registry],
+    }),
+    conversationCost: new Histogram({
+      name: 'sdr_conversation_llm_cost',
+      help: 'Estimated model cost of a conversation, observed when the bot\'s part ends (handoff, qualified, disqualified, opted out)',
+      labelNames: ['currency'] as const,
+      buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
+    playbookReloads: new Counter({
+      name: 'sdr_playbook_reloads_total',
+      help: 'Playbook reloads after a change on disk: ok, or refused (a bad edit; the last good playbook stays)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     outboundRequests: new Counter({
       name: 'sdr_outbound_requests_total',
       help: 'Outbound HTTP attempts by target (chatwoot, n8n, openai), operation and outcome (ok, retry, error, client_error)',

@@ -3,7 +3,7 @@ import { request } from 'undici'
 import { startFakeChatwoot, type FakeChatwoot, type FakeRef, type StoredMessage } from './fake-chatwoot.js'
 import { startFakeN8n, type FakeN8n } from './fake-n8n.js'
 import { startFakeOpenAi, type FakeOpenAi, type Respond } from './fake-openai.js'
-import { messageFixture } from './fixtures.js'
+import { messageFixture, type MessageFixture } from './fixtures.js'
 import { chatwootHeaders } from './sign.js'
 import { startTestApp, type EnvOverrides, type TestApp } from './app.js'
 
@@ -21,7 +21,12 @@ export interface Pipeline {
    * A lead message as Chatwoot would deliver it: stored in the stand-in first (its id is the
    * message id) unless `messageId` is given; the conversation status is the stand-in's.
    */
-  say (ref: FakeRef, text: string, opts?: { deliveryId?: string, messageId?: number, status?: string, updatedAt?: number }): Promise<{ statusCode: number, body: { status?: string, reason?: string } }>
+  say (ref: FakeRef, text: string, opts?: { deliveryId?: string, messageId?: number, status?: string, updatedAt?: number, inboxId?: number }): Promise<{ statusCode: number, body: { status?: string, reason?: string } }>
+  /**
+   * Any message event, as given (a fixture shaped like Chatwoot's), into the conversation of `ref`:
+   * account, conversation id and status are set from the stand-in; signed and POSTed.
+   */
+  deliver (ref: FakeRef, event: MessageFixture): Promise<{ statusCode: number, body: { status?: string, reason?: string } }>
   /**
    * Chatwoot telling the bot about a status change (a human took it, handed it back), stamped
    * `updatedAt` (Chatwoot's clock, seconds; now by default). `late` delivers an old event without
@@ -91,7 +96,18 @@ export async function startPipeline (opts: PipelineOptions = {}): Promise<Pipeli
       m.conversation.id = ref.conversationId
       m.conversation.status = o.status ?? conv.status
       if (o.updatedAt !== undefined) m.conversation.updated_at = o.updatedAt
+      if (o.inboxId !== undefined) {
+        m['inbox'] = { id: o.inboxId, name: `Inbox ${o.inboxId}` }
+        m.conversation['inbox_id'] = o.inboxId
+      }
       return post(Buffer.from(JSON.stringify(m)), o.deliveryId ?? randomUUID())
+    },
+    async deliver (ref, event) {
+      const m: MessageFixture = JSON.parse(JSON.stringify(event)) as MessageFixture
+      m.account.id = ref.accountId
+      m.conversation.id = ref.conversationId
+      m.conversation.status = chatwoot.conversation(ref).status
+      return post(Buffer.from(JSON.stringify(m)), randomUUID())
     },
     async statusEvent (ref, status, o = {}) {
       if (o.late !== true) chatwoot.setStatus(ref, status)

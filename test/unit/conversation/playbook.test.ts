@@ -207,3 +207,58 @@ describe('fillTemplate', () => {
     expect(fillTemplate(text, values)).toBe(out)
   })
 })
+
+describe('the English example playbook (playbooks/example-en.yaml)', () => {
+  it('loads, validates and differs from the default in persona and language', async () => {
+    const en = await loadPlaybook(new URL('../../../playbooks/example-en.yaml', import.meta.url))
+    const pt = await loadPlaybook()
+    expect(en.language).toBe('en')
+    expect(en.persona.name).not.toBe(pt.persona.name)
+    expect(en.version).not.toBe(pt.version)
+    // Its own inboxes are commented out: used alone it answers every inbox.
+    expect(en.inboxes).toEqual([])
+    expect(en.costs.budget_per_conversation).toBeGreaterThan(0)
+    expect(localize(en.texts.media_only, 'en', en.language)).toMatch(/only read text/)
+  })
+})
+
+describe('playbook options of issue #7 (inboxes, texts.media_only, costs)', () => {
+  it('defaults: no inboxes (the default playbook), built-in media_only texts, gpt-4o-mini prices in USD, no budget', () => {
+    const p = parsePlaybook(stringifyYaml(minimal()), 'min.yaml')
+    expect(p.inboxes).toEqual([])
+    expect(Object.keys(p.texts.media_only).sort()).toEqual(['en', 'es', 'pt-BR'])
+    expect(p.costs).toEqual({ currency: 'USD', per_million_tokens: { input: 0.15, output: 0.6 }, models: {} })
+  })
+
+  it('the shipped default carries media_only in three languages and a budget', async () => {
+    const p = await loadPlaybook()
+    expect(localize(p.texts.media_only, 'pt-BR', p.language)).toMatch(/só consigo ler mensagens de texto/)
+    expect(p.costs.budget_per_conversation).toBe(0.05)
+    expect(p.costs.models['gpt-4o']).toEqual({ input: 2.5, output: 10 })
+  })
+
+  it('a media_only the playbook writes itself must have the playbook language', () => {
+    const d = { ...minimal(), texts: { ...minimal().texts, media_only: { es: 'solo texto' } } }
+    expect(parseError(stringifyYaml(d)).message).toContain('texts.media_only: missing the playbook language "en"')
+  })
+
+  it.each([
+    ['a currency that is not an ISO code', { currency: 'dollars' }, 'costs.currency'],
+    ['a negative price', { per_million_tokens: { input: -1, output: 1 } }, 'costs.per_million_tokens.input'],
+    ['a zero budget', { budget_per_conversation: 0 }, 'costs.budget_per_conversation'],
+    ['a model price without output', { models: { 'gpt-4o': { input: 2.5 } } }, 'costs.models.gpt-4o.output'],
+  ])('refuses %s', (_what, costs, path) => {
+    expect(parseError(stringifyYaml({ ...minimal(), costs })).message).toContain(path)
+  })
+
+  it('refuses inbox ids that are not positive integers', () => {
+    expect(parseError(stringifyYaml({ ...minimal(), inboxes: [3, 0] })).message).toContain('inboxes.1')
+    expect(parseError(stringifyYaml({ ...minimal(), inboxes: ['sales'] })).message).toContain('inboxes.0')
+  })
+
+  it('a PlaybookError lists its problems one by one', () => {
+    const err = parseError(stringifyYaml({ ...minimal(), inboxes: [0], costs: { currency: 'x' } }))
+    expect(err.problems).toHaveLength(2)
+    expect(err.problems.join('\n')).toMatch(/inboxes\.0/)
+  })
+})

@@ -1,0 +1,47 @@
+import type { BrainUsage } from './brain.js'
+import type { Playbook, TokenPrice } from './playbook.js'
+import type { ConversationState, LlmSpend } from './types.js'
+
+// What a conversation's model calls cost, estimated from the playbook's price table (`costs`), and
+// whether its budget is spent. Pure: the worker adds each turn's usage, the state machine decides.
+
+/** The model's own price when the playbook lists it, else the playbook's default price. */
+export function priceOf (playbook: Playbook, model: string | undefined): TokenPrice {
+  return (model !== undefined ? playbook.costs.models[model] : undefined) ?? playbook.costs.per_million_tokens
+}
+
+/** Estimated cost of one call's tokens, in the playbook's currency. */
+export function usageCost (playbook: Playbook, usage: BrainUsage): number {
+  const price = priceOf(playbook, usage.model)
+  return (usage.promptTokens * price.input + usage.completionTokens * price.output) / 1_000_000
+}
+
+/** The state with one call's tokens and cost added. */
+export function addSpend (state: ConversationState, usage: BrainUsage, playbook: Playbook): ConversationState {
+  const before: LlmSpend = state.llm ?? { promptTokens: 0, completionTokens: 0, cost: 0, currency: playbook.costs.currency, budgetSpent: 0, reported: 0 }
+  const cost = usageCost(playbook, usage)
+  return {
+    ...state,
+    llm: {
+      promptTokens: before.promptTokens + usage.promptTokens,
+      completionTokens: before.completionTokens + usage.completionTokens,
+      cost: before.cost + cost,
+      currency: playbook.costs.currency,
+      budgetSpent: before.budgetSpent + cost,
+      reported: before.reported,
+    },
+  }
+}
+
+/** True once the conversation spent its budget (`costs.budget_per_conversation`; none: never). */
+export function budgetExhausted (state: ConversationState, playbook: Playbook): boolean {
+  const budget = playbook.costs.budget_per_conversation
+  return budget !== undefined && (state.llm?.budgetSpent ?? 0) >= budget
+}
+
+/** The cost not yet reported to the per-conversation histogram, and the state that remembers it is. */
+export function unreportedCost (state: ConversationState): { amount: number, currency: string, next: ConversationState } | undefined {
+  const llm = state.llm
+  if (llm === undefined || llm.cost <= llm.reported) return undefined
+  return { amount: llm.cost - llm.reported, currency: llm.currency, next: { ...state, llm: { ...llm, reported: llm.cost } } }
+}
