@@ -41,6 +41,18 @@ export class ExpiringMap<V> {
     this.#entries.delete(key)
   }
 
+  /** Deletes the keys that match (a full walk: for rare work such as an erasure). */
+  deleteWhere (match: (key: string) => boolean): number {
+    let n = 0
+    for (const key of this.#entries.keys()) {
+      if (match(key)) {
+        this.#entries.delete(key)
+        n++
+      }
+    }
+    return n
+  }
+
   #sweep (now: number): void {
     this.#nextSweep = now + 1000
     let excess = this.#entries.size - this.#maxEntries

@@ -5,7 +5,7 @@ import type { Clock } from '../lib/clock.js'
 import type { Metrics } from '../lib/metrics.js'
 import { createFailoverStores } from '../stores/failover.js'
 import { createMemoryStores } from '../stores/memory.js'
-import { createRedisAdmission, createRedisClient, createRedisDedupeStore, createRedisHealth, createRedisRateLimitStore } from '../stores/redis.js'
+import { createRedisAdmission, createRedisClient, createRedisDedupeStore, createRedisEraser, createRedisHealth, createRedisRateLimitStore } from '../stores/redis.js'
 import type { Stores } from '../stores/types.js'
 
 declare module 'fastify' {
@@ -60,6 +60,7 @@ export default fp<StoresPluginOptions>(async (app, opts) => {
       dedupe: createRedisDedupeStore(redis, prefix),
       limits: createRedisRateLimitStore(redis, prefix, opts.clock),
       admit: createRedisAdmission(redis, prefix, opts.clock),
+      eraseConversation: createRedisEraser(redis, prefix),
       health: createRedisHealth(redis),
       close: async () => {},
     },

@@ -7,7 +7,7 @@ export type FailoverListener = (operation: 'dedupe' | 'rate_limit', err: unknown
  * (fail-open, as the seed promised), at the cost of dedupe and limits being per-replica meanwhile.
  */
 export function createFailoverStores (
-  primary: { dedupe: DedupeStore, limits: RateLimitStore, admit: Stores['admit'], health: StoreHealth, close: () => Promise<void> },
+  primary: { dedupe: DedupeStore, limits: RateLimitStore, admit: Stores['admit'], eraseConversation: Stores['eraseConversation'], health: StoreHealth, close: () => Promise<void> },
   fallback: Stores,
   onFailover: FailoverListener
 ): Stores {
@@ -48,6 +48,11 @@ export function createFailoverStores (
           return fallback.limits.hit(key, window)
         }
       },
+    },
+    async eraseConversation (tag) {
+      // Both: what was kept in memory during an outage is as personal as what Redis holds. A
+      // Redis failure is not swallowed here: an erasure that did not happen must not be reported done.
+      return await fallback.eraseConversation(tag) + await primary.eraseConversation(tag)
     },
     close: primary.close,
   }

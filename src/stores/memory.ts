@@ -9,10 +9,12 @@ const MAX_ENTRIES = 200_000
 interface MemoryDedupe extends DedupeStore {
   seen (keys: readonly string[]): boolean
   take (keys: readonly string[], ttlSeconds: number): void
+  forgetWhere (match: (key: string) => boolean): number
 }
 
 interface MemoryLimits extends RateLimitStore {
   count (key: string, windowSeconds: number): { count: number, resetAt: number }
+  forgetWhere (match: (key: string) => boolean): number
 }
 
 export function createMemoryDedupeStore (clock: Clock): MemoryDedupe {
@@ -57,6 +59,16 @@ export function createMemoryDedupeStore (clock: Clock): MemoryDedupe {
     async release (keys) {
       for (const key of keys) seen.delete(key)
     },
+    forgetWhere (match) {
+      let n = 0
+      for (const key of seen.keys()) {
+        if (match(key)) {
+          seen.delete(key)
+          n++
+        }
+      }
+      return n
+    },
   }
 }
 
@@ -78,6 +90,7 @@ export function createMemoryRateLimitStore (clock: Clock): MemoryLimits {
   return {
     count,
     hit: async (key, windowSeconds) => count(key, windowSeconds),
+    forgetWhere: (match) => windows.deleteWhere(match),
   }
 }
 
@@ -103,6 +116,10 @@ export function createMemoryStores (clock: Clock): Stores {
     limits,
     admit: async (keys, ttlSeconds, limit) => admitInMemory(dedupe, limits, keys, ttlSeconds, limit),
     health: { kind: 'memory', check: async () => {} },
+    eraseConversation: async (tag) => {
+      const match = (key: string): boolean => key.includes(tag)
+      return dedupe.forgetWhere(match) + limits.forgetWhere(match)
+    },
     close: async () => {},
   }
 }

@@ -41,5 +41,10 @@ export interface Stores {
    * is not taken for a duplicate.
    */
   admit (keys: readonly string[], ttlSeconds: number, limit?: AdmissionLimit): Promise<Admission>
+  /**
+   * Erasure (LGPD/GDPR): drops every key of the conversation with this tag (dedupe, windows, its
+   * state and fence with Redis) and says how many went. The durable queue's own keys are left.
+   */
+  eraseConversation (conversationTag: string): Promise<number>
   close (): Promise<void>
 }

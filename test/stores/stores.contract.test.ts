@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createFailoverStores } from '../../src/stores/failover.js'
 import { createMemoryStores } from '../../src/stores/memory.js'
-import { createRedisAdmission, createRedisClient, createRedisDedupeStore, createRedisHealth, createRedisRateLimitStore } from '../../src/stores/redis.js'
+import { createRedisAdmission, createRedisClient, createRedisDedupeStore, createRedisEraser, createRedisHealth, createRedisRateLimitStore } from '../../src/stores/redis.js'
 import type { DedupeStore, RateLimitStore, Stores } from '../../src/stores/types.js'
 import { createTestClock, type TestClock } from '../helpers/app.js'
 import { REDIS_URL, cleanPrefix, createTestRedis, keysUnder, redisAvailable, uniquePrefix, warnIfRedisMissing } from '../helpers/redis.js'
@@ -269,6 +269,7 @@ describe('failover stores', () => {
         dedupe: createRedisDedupeStore(primaryRedis, prefix),
         limits: createRedisRateLimitStore(primaryRedis, prefix, clock),
         admit: createRedisAdmission(primaryRedis, prefix, clock),
+        eraseConversation: createRedisEraser(primaryRedis, prefix),
         health: createRedisHealth(primaryRedis),
         close: async () => {},
       },
