@@ -125,7 +125,7 @@ function classifyMessage (body: unknown, deliveryId: string | undefined, account
   }
   if (m.conversation.status !== 'pending') return ignore(`conversation_${m.conversation.status}`)
 
-  const attachments = (m.attachments ?? []).map((a) => ({ fileType: a.file_type ?? 'file', transcribedText: str(a.transcribed_text) }))
+  const attachments = (m.attachments ?? []).flatMap((a) => a === null ? [] : [{ fileType: a.file_type ?? 'file', transcribedText: str(a.transcribed_text) }])
   const contact = m.conversation.meta?.sender
   return {
     outcome: 'act',

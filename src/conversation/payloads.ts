@@ -30,10 +30,12 @@ export const conversationDataSchema = z.object({
   }).optional(),
 })
 
+// Attachment#push_event_data returns nothing for an attachment without a file_type, so the array
+// can hold a null: it is dropped, never a 400 (a refused delivery opens the conversation).
 const attachmentSchema = z.object({
-  file_type: z.string().optional(),
+  file_type: z.string().nullish(),
   transcribed_text: z.string().nullish(),
-})
+}).nullable()
 
 export const messageEventSchema = z.object({
   event: z.enum(['message_created', 'message_updated']),

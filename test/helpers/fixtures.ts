@@ -11,6 +11,12 @@ export type FixtureName =
   | 'conversation_status_changed.pending_to_open_handoff'
   | 'conversation_updated.custom_attributes_by_bot'
   | 'webwidget_triggered.first_open'
+  | 'message_created.incoming.audio_transcribed'
+  | 'message_created.incoming.audio_untranscribed'
+  | 'message_created.incoming.location'
+  | 'message_created.incoming.image_and_file'
+  | 'message_created.incoming.audios_and_image'
+  | 'message_updated.input_select_submitted'
 
 /** The exact bytes of a fixture, as Chatwoot would POST them. */
 export function fixtureBytes (name: FixtureName): Buffer {

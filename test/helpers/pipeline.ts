@@ -107,6 +107,8 @@ export async function startPipeline (opts: PipelineOptions = {}): Promise<Pipeli
       m.account.id = ref.accountId
       m.conversation.id = ref.conversationId
       m.conversation.status = chatwoot.conversation(ref).status
+      // A lead's new message is in the conversation before its webhook arrives, as `say` does.
+      if (m.event === 'message_created' && m.message_type === 'incoming') m.id = chatwoot.addIncoming(ref, m.content ?? '').id
       return post(Buffer.from(JSON.stringify(m)), randomUUID())
     },
     async statusEvent (ref, status, o = {}) {

@@ -78,6 +78,14 @@ describe('classifyEvent: what the bot acts on', () => {
     expect(job.attachments).toEqual([{ fileType: 'audio', transcribedText: 'quero comprar' }])
   })
 
+  it('attachments Chatwoot serialises as null or without file_type are dropped or called files, never a 400', () => {
+    const job = messageJob(classify(message((m) => {
+      m.content = null
+      m['attachments'] = [null, { id: 2, message_id: 90211, file_type: null, transcribed_text: null }, { id: 3, message_id: 90211, file_type: 'location', coordinates_lat: -23.56, coordinates_long: -46.65, fallback_title: 'Av. Paulista', data_url: 'https://maps.google.com/?q=-23.56,-46.65' }]
+    })))
+    expect(job.attachments).toEqual([{ fileType: 'file', transcribedText: undefined }, { fileType: 'location', transcribedText: undefined }])
+  })
+
   it('message_updated with submitted_values (a quick-reply answer) → act with the answer text', () => {
     const job = messageJob(classify(answered([{ title: '100 a 500 unidades', value: '100_500' }])))
     expect(job.text).toBe('100 a 500 unidades')
