@@ -64,13 +64,14 @@ const NEED = /\b(?:quero|queremos|preciso|precisamos|gostaria de|estou procurand
 
 const LANG_WORDS: Record<string, RegExp> = {
   'pt-BR': /\b(voce|voces|obrigad[oa]|nao|sim|quero|preciso|empresa|que|ola|oi|tudo|bem|meu|minha|para|com|uma|estou|trabalho|gostaria|tenho|pra|vcs|da|do)\b/g,
-  en: /\b(the|i|you|my|is|what|hello|hi|hey|want|need|thanks|thank|company|and|how|we|our|work|with|please|yes|name|to|talk|speak|can|would|like|human|about|information|unsubscribe)\b/g,
+  en: /\b(the|i|you|my|is|what|hello|hi|hey|want|need|thanks|thank|company|and|how|we|our|work|with|please|yes|name|to|talk|speak|can|would|like|human|about|information|unsubscribe|of|at|from|for|are|this)\b/g,
   es: /\b(hola|quiero|quisiera|gracias|mi|es|que|usted|tengo|necesito|nosotros|el|la|los|las|del|y|con|un|una|trabajo|empresa|buenos|buenas|por favor|somos|soy|llamo|hablar|puedo|cuanto|cuesta)\b/g,
 }
 
 /** The language with the most telltale words; a tie or no evidence keeps the conversation's language. */
 export function detectLanguage (text: string, fallback: string): string {
-  const folded = fold(text)
+  // An address is no language: the "com" of "maria@acme.com" is not Portuguese.
+  const folded = fold(text.replace(new RegExp(EMAIL.source, 'gi'), ' ').replace(/\bhttps?:\/\/\S+|\bwww\.\S+/gi, ' '))
   const scores = Object.entries(LANG_WORDS)
     .map(([lang, re]) => ({ lang, score: folded.match(re)?.length ?? 0 }))
     .sort((a, b) => b.score - a.score)

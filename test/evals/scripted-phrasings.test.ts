@@ -79,8 +79,14 @@ describe('scripted brain: phrasings found by the conversation evals', () => {
 
   it.each([
     ['unsubscribe', 'en'],
+    ["I'm Nina Kowalski, Head of Growth at Wayne Enterprises", 'en'],
     ['Hola, ¿me pasas con un asesor?', 'es'],
   ])('"%s" is %s', (text, language) => {
     expect(detectLanguage(text, 'pt-BR')).toBe(language)
+  })
+
+  it.each(['en', 'es'])('an e-mail address alone keeps the conversation in %s (its ".com" is not Portuguese)', (language) => {
+    expect(detectLanguage('emily.davis@northwind.com', language)).toBe(language)
+    expect(detectLanguage('see www.acme.com.br', language)).toBe(language)
   })
 })
