@@ -39,6 +39,10 @@ const fieldsSchema = z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), fieldExpect
  */
 const needsModelSchema = z.array(z.string().regex(/^(intent|stage|reply|reply_language|reply_matches|reason|workflows|fields\.[a-z][a-z0-9_]*)$/)).default([])
 
+/** A stage, or the stages any of which is right (a lead's words two readings fit equally well). */
+const stagesSchema = z.union([z.enum(STAGES), z.array(z.enum(STAGES)).min(1)])
+export type StageExpectation = z.infer<typeof stagesSchema>
+
 const languageSchema = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'a language tag such as pt-BR, en or es')
 
 export const stepExpectSchema = z.object({
@@ -47,7 +51,7 @@ export const stepExpectSchema = z.object({
   intent: z.enum(INTENTS).optional(),
   /** Fields known after this step (what the bot recorded in Chatwoot's custom attributes). */
   fields: fieldsSchema.optional(),
-  stage: z.enum(STAGES).optional(),
+  stage: stagesSchema.optional(),
   /** The reply's language; later steps expect the same unless they say otherwise. */
   reply_language: languageSchema.optional(),
   /** The reply matches each of these. */
@@ -92,7 +96,7 @@ export type LeadStep = z.infer<typeof leadStepSchema>
 export type StepExpect = z.infer<typeof stepExpectSchema>
 
 export const finalExpectSchema = z.object({
-  stage: z.enum(STAGES),
+  stage: stagesSchema,
   /** Why the conversation went to a person (the n8n handoff workflow's `reason`). */
   reason: z.enum(HANDOFF_REASONS).optional(),
   fields: fieldsSchema.optional(),
@@ -132,7 +136,8 @@ export const scenarioSchema = z.object({
   })
   const f = s.final
   check(f.needs_model, (k) => k.startsWith('fields.') ? f.fields?.[k.slice(7)] !== undefined : k === 'stage' || f[k as keyof FinalExpect] !== undefined, ['final', 'needs_model'])
-  if (f.reason !== undefined && f.stage !== 'handoff' && f.stage !== 'qualified') {
+  const finalStages = typeof f.stage === 'string' ? [f.stage] : f.stage
+  if (f.reason !== undefined && finalStages.some((st) => st !== 'handoff' && st !== 'qualified')) {
     ctx.addIssue({ code: 'custom', path: ['final', 'reason'], message: 'a handoff reason needs the final stage handoff or qualified' })
   }
 })

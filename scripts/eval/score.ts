@@ -5,7 +5,7 @@ import type { Playbook } from '../../src/conversation/playbook.js'
 import { policyViolations, type PolicyFile, type Violation } from './policy.js'
 import { foldText, replyLanguage, sameLanguage } from './reply-language.js'
 import type { DecidedTurn, ScenarioRun } from './run-scenario.js'
-import type { FieldExpectation, Scenario } from './scenario.js'
+import type { FieldExpectation, Scenario, StageExpectation } from './scenario.js'
 
 export const CATEGORIES = ['fields', 'intents', 'stages', 'replies', 'final'] as const
 export type Category = typeof CATEGORIES[number]
@@ -72,7 +72,7 @@ export function scoreScenario (scenario: Scenario, run: ScenarioRun, ctx: ScoreC
       for (const p of e.reply_matches ?? []) add('replies', 'reply_matches', RegExp(p, 'iu').test(reply), `/${p}/`, clip(reply))
     }
     if (e.intent !== undefined) add('intents', 'intent', intentOf(stepRun.turns) === e.intent, e.intent, intentOf(stepRun.turns))
-    if (e.stage !== undefined) add('stages', 'stage', stage === e.stage, e.stage, stage)
+    if (e.stage !== undefined) add('stages', 'stage', stageMatches(e.stage, stage), describeStage(e.stage), stage)
     for (const [key, want] of Object.entries(e.fields ?? {})) {
       add('fields', `fields.${key}`, fieldMatches(want, stepRun.fields[key]), describe(want), stepRun.fields[key] ?? 'absent')
     }
@@ -82,7 +82,7 @@ export function scoreScenario (scenario: Scenario, run: ScenarioRun, ctx: ScoreC
   const final = (category: Category, key: string, passed: boolean, expected: string, actual: string): void => {
     checks.push({ category, step: undefined, key, passed, expected, actual, modelOnly: !ctx.modelAnswers && f.needs_model.includes(key) })
   }
-  final('final', 'stage', run.final.stage === f.stage, f.stage, run.final.stage)
+  final('final', 'stage', stageMatches(f.stage, run.final.stage), describeStage(f.stage), run.final.stage)
   if (f.reason !== undefined) {
     const reason = run.handoffReasons.at(-1) ?? 'none'
     final('final', 'reason', reason === f.reason, f.reason, reason)
@@ -125,6 +125,9 @@ export function scoreScenario (scenario: Scenario, run: ScenarioRun, ctx: ScoreC
 function intentOf (turns: readonly DecidedTurn[]): string {
   return turns.length === 0 ? 'no turn' : turns.map((t) => t.intent).join('+')
 }
+
+const stageMatches = (want: StageExpectation, actual: string): boolean => typeof want === 'string' ? actual === want : want.includes(actual as never)
+const describeStage = (want: StageExpectation): string => typeof want === 'string' ? want : want.join(' or ')
 
 /** Lower case, no accents, no spaces or punctuation: "ACME Ltda." and "acme ltda" compare equal. */
 const squash = (s: string): string => foldText(s).replace(/ /g, '')
