@@ -183,6 +183,7 @@ export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise
       leaseMs: config.queue.leaseMs,
       concurrency: config.queue.concurrency,
       maxAttempts: config.queue.maxAttempts,
+      consume: config.workerEnabled,
       now: () => clock.now(),
       onError,
       onLoopError: (err) => app.log.warn({ err: redisError(err) }, 'Durable queue cannot reach Redis; retrying'),

@@ -81,12 +81,17 @@ export const envSchema = z.object({
   N8N_WEBHOOK_HANDOFF: optionalString,
   N8N_WEBHOOK_LEAD_DISQUALIFIED: optionalString,
   N8N_WEBHOOK_MEETING_REQUESTED: optionalString,
+  N8N_WEBHOOK_HANDOFF_UNANSWERED: optionalString.describe('Called once when no human answered a handoff within the playbook\'s watchdog time'),
+  N8N_WEBHOOK_DATA_ERASED: optionalString.describe('Called when a contact\'s data was erased (their request or the admin endpoint), so the CRM erases too'),
 
   REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()).describe('Unset = in-memory store (one instance only)'),
   REDIS_KEY_PREFIX: z.string().default('sdr:').describe('Prefix of every Redis key'),
   QUEUE_LEASE_MS: int(10_000, 1000).describe('Durable queue: a conversation lease without heartbeat lasts this long; a dead replica\'s work is taken over after it'),
   QUEUE_CONCURRENCY: int(32, 1).describe('Durable queue: conversations one replica works on at once'),
   QUEUE_MAX_ATTEMPTS: int(5, 1).describe('Durable queue: runs of a failing or stalled batch before it is handed to a human'),
+  WORKER_ENABLED: bool(true).describe('false = this replica only takes webhooks into the durable queue and other replicas run conversations (needs REDIS_URL)'),
+  ADMIN_API_TOKEN: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional())
+    .describe('Bearer token of the admin endpoints (contact data erasure); unset = those endpoints do not exist'),
 
   PROMETHEUS_ENABLED: bool(true),
   DEDUPE_TTL_SECONDS: int(300, 1),
@@ -146,10 +151,15 @@ export interface Config {
       readonly handoff: string | undefined
       readonly leadDisqualified: string | undefined
       readonly meetingRequested: string | undefined
+      readonly handoffUnanswered: string | undefined
+      readonly dataErased: string | undefined
     }
   }
   readonly redis: { readonly url: string | undefined, readonly keyPrefix: string }
   readonly queue: { readonly leaseMs: number, readonly concurrency: number, readonly maxAttempts: number }
+  /** false: webhook-only replica (the durable queue is run by others). */
+  readonly workerEnabled: boolean
+  readonly admin: { readonly token: string | undefined }
   readonly metrics: { readonly enabled: boolean }
   readonly limits: {
     readonly dedupeTtlSeconds: number
@@ -198,6 +208,9 @@ export function loadConfig (rawEnv: Record<string, string | undefined> = {}): Co
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)),
     ...(isProd ? missing.map((name) => `${name} is required when APP_ENV=prod`) : []),
   ]
+  if (parsed.success && !parsed.data.WORKER_ENABLED && parsed.data.REDIS_URL === undefined) {
+    problems.push('WORKER_ENABLED=false needs REDIS_URL: with the in-memory queue nobody else would run the conversations')
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems)
   const e = parsed.data
   const warnings = missing.map((name) => `${name} is not set: ${REQUIRED_IN_PROD[name] ?? ''}`)
@@ -248,10 +261,14 @@ export function loadConfig (rawEnv: Record<string, string | undefined> = {}): Co
         handoff: e.N8N_WEBHOOK_HANDOFF,
         leadDisqualified: e.N8N_WEBHOOK_LEAD_DISQUALIFIED,
         meetingRequested: e.N8N_WEBHOOK_MEETING_REQUESTED,
+        handoffUnanswered: e.N8N_WEBHOOK_HANDOFF_UNANSWERED,
+        dataErased: e.N8N_WEBHOOK_DATA_ERASED,
       },
     },
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     queue: { leaseMs: e.QUEUE_LEASE_MS, concurrency: e.QUEUE_CONCURRENCY, maxAttempts: e.QUEUE_MAX_ATTEMPTS },
+    workerEnabled: e.WORKER_ENABLED,
+    admin: { token: e.ADMIN_API_TOKEN },
     metrics: { enabled: e.PROMETHEUS_ENABLED },
     limits: {
       dedupeTtlSeconds: e.DEDUPE_TTL_SECONDS,

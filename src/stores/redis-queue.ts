@@ -40,6 +40,8 @@ export interface RedisQueueOptions<J> {
   readonly onLoopError?: (err: unknown) => void
   /** A failed batch was put back, to run again after its backoff. */
   readonly onRetry?: (laneKey: string, attempt: number) => void
+  /** false: only enqueue (a webhook-only replica); others run the lanes. Default true. */
+  readonly consume?: boolean
 }
 
 interface QueueRedis extends Redis {
@@ -74,7 +76,9 @@ export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
   w.on('error', () => {})
   const now = opts.now ?? Date.now
   const random = opts.random ?? Math.random
-  const pollMs = opts.pollMs ?? 50
+  const consume = opts.consume ?? true
+  // A webhook-only replica polls only to flush what an outage held back and to read the figures.
+  const pollMs = opts.pollMs ?? (consume ? 50 : 500)
   const base = `${opts.prefix}{q}:`
   const k = {
     due: `${base}due`,
@@ -185,6 +189,13 @@ export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
     if (w.status !== 'ready') return
     const t = now()
     if (buffered > 0) await flush()
+    if (!consume) {
+      if (t >= nextStats) {
+        nextStats = t + 1000
+        await refreshStats()
+      }
+      return
+    }
     if (t >= nextRecover) {
       nextRecover = t + Math.max(100, Math.floor(opts.leaseMs / 2))
       const stalled = await w.sdrQRecover(k.leases, k.tokens, k.attempts, k.due, k.first, t, 100)
@@ -242,7 +253,7 @@ export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
       try {
         await push(lane, entry)
         // Due sooner than the next poll (a short debounce): look at once rather than up to pollMs later.
-        if (opts.debounceMs < pollMs) schedule(opts.debounceMs)
+        if (consume && opts.debounceMs < pollMs) schedule(opts.debounceMs)
       } catch (err) {
         if (buffered >= MAX_BUFFERED) throw err
         buffer.set(lane, [entry])

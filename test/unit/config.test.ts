@@ -183,3 +183,17 @@ describe('TRUST_PROXY', () => {
     expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/)
   })
 })
+
+describe('WORKER_ENABLED and ADMIN_API_TOKEN', () => {
+  it('a webhook-only replica needs the durable queue', () => {
+    expect(() => loadConfig({ WORKER_ENABLED: 'false' })).toThrow(/WORKER_ENABLED=false needs REDIS_URL/)
+    expect(loadConfig({ WORKER_ENABLED: 'false', REDIS_URL: 'redis://127.0.0.1:6379/0' }).workerEnabled).toBe(false)
+    expect(loadConfig({}).workerEnabled).toBe(true)
+  })
+
+  it('the admin token must be long, and unset means no admin endpoints', () => {
+    expect(() => loadConfig({ ADMIN_API_TOKEN: 'short' })).toThrow(/ADMIN_API_TOKEN/)
+    expect(loadConfig({}).admin.token).toBeUndefined()
+    expect(loadConfig({ ADMIN_API_TOKEN: 'a'.repeat(24) }).admin.token).toBe('a'.repeat(24))
+  })
+})
