@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from '../src/config.js'
 import { loadPricing, priceOf, type Price } from './eval/pricing.js'
 import type { BrainSettings } from './eval/run-scenario.js'
-import { runSuite } from './eval/run-suite.js'
+import { EVAL_BURST_DEBOUNCE_MS, EVAL_DEBOUNCE_MS, runSuite } from './eval/run-suite.js'
 import { formatScorecard } from './eval/scorecard.js'
 import { checkAbsolute, checkRegression, loadBaseline, loadThresholds } from './eval/thresholds.js'
 
@@ -24,11 +24,6 @@ const USAGE = `Usage: npm run eval -- [options]
   --concurrency <n>     scenarios played at once (default 6 scripted, 2 with a model)
   --scripted            use the scripted brain even when OPENAI_API_KEY is set
   --price <in,out>      USD per million input,output tokens (default: evals/pricing.json)`
-
-// The bot's quiet time before it answers: short, so the suite stays fast. Scenarios with a burst
-// get a longer one, so the burst's messages (sent one by one) land inside it on a busy machine.
-const DEBOUNCE_MS = 100
-const BURST_DEBOUNCE_MS = 700
 
 function fail (message: string, code = 2): never {
   process.stderr.write(`${message}\n`)
@@ -108,8 +103,8 @@ const { scorecard, results } = await runSuite({
   ...(args.playbook !== undefined ? { playbookPath: args.playbook } : {}),
   ...(args.filter !== undefined ? { filter: args.filter } : {}),
   concurrency,
-  debounceMs: DEBOUNCE_MS,
-  burstDebounceMs: BURST_DEBOUNCE_MS,
+  debounceMs: EVAL_DEBOUNCE_MS,
+  burstDebounceMs: EVAL_BURST_DEBOUNCE_MS,
   // A model may take its whole timeout (and the SDK its retries) on a turn.
   stepTimeoutMs: brain.kind === 'model' ? (brain.timeoutMs ?? 15_000) * 3 + 5000 : 10_000,
   price: priceFor(brain),

@@ -9,6 +9,14 @@ import { loadScenarios, type Scenario } from './scenario.js'
 import { buildScorecard, type Scorecard } from './scorecard.js'
 import { scoreScenario, type ScenarioResult } from './score.js'
 
+/**
+ * The app's quiet time before it answers, in the eval: short, so the suite stays fast. A scenario
+ * with a burst gets a longer one, so the burst's messages (sent one by one over HTTP) land inside
+ * it even on a busy machine.
+ */
+export const EVAL_DEBOUNCE_MS = 100
+export const EVAL_BURST_DEBOUNCE_MS = 700
+
 export interface SuiteOptions {
   /** The repository root: scenario playbook paths are relative to it. */
   readonly root: string
