@@ -122,7 +122,7 @@ const pct = (r: Rate): string => `${(r.rate * 100).toFixed(1).padStart(5)}%  (${
 
 /** The scorecard as the terminal shows it. `results` adds the model-only misses when given. */
 export function formatScorecard (s: Scorecard, results?: readonly ScenarioResult[]): string {
-  const brain = s.brain.kind === 'model' ? `model ${s.brain.model ?? ''}`.trim() : 'scripted (no OPENAI_API_KEY)'
+  const brain = s.brain.kind === 'model' ? `model ${s.brain.model ?? ''}`.trim() : 'scripted'
   const cost = s.cost_per_conversation_usd === null ? 'unknown (model not in evals/pricing.json)' : `$${s.cost_per_conversation_usd.toFixed(6)}`
   const ttq = s.turns_to_qualify
   const lines = [
@@ -132,7 +132,7 @@ export function formatScorecard (s: Scorecard, results?: readonly ScenarioResult
     `  field accuracy          ${pct(s.fields)}`,
     `  intent accuracy         ${pct(s.intents)}`,
     `  stage per step          ${pct(s.stages)}`,
-    `  replies (count, language, text) ${pct(s.replies).trimStart()}`,
+    `  reply checks            ${pct(s.replies)}`,
     `  correct final states    ${pct(s.final_states)}`,
     `  policy violations       ${s.policy_violations.total}${s.policy_violations.total > 0 ? `  (${Object.entries(s.policy_violations.by_kind).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
     `  turns to qualify        ${ttq.mean === null ? 'n/a' : `mean ${ttq.mean} · max ${ttq.max ?? 0}`}  (${ttq.conversations} qualified)`,
