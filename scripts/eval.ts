@@ -62,8 +62,8 @@ if (args.help) {
 function brainFromEnv (): BrainSettings {
   if (args.scripted) return { kind: 'scripted' }
   try {
-    const pick = (k: string): Record<string, string> => process.env[k] !== undefined ? { [k]: process.env[k] ?? '' } : {}
-    const config = loadConfig({ APP_ENV: 'test', ...['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'OPENAI_TIMEOUT_MS', 'OPENAI_MAX_TOKENS'].reduce((o, k) => ({ ...o, ...pick(k) }), {}) })
+    const names = ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'OPENAI_TIMEOUT_MS', 'OPENAI_MAX_TOKENS']
+    const config = loadConfig({ APP_ENV: 'test', ...Object.fromEntries(names.map((k) => [k, process.env[k]])) })
     const o = config.openai
     if (o.apiKey === undefined) return { kind: 'scripted' }
     return { kind: 'model', apiKey: o.apiKey, model: o.model, timeoutMs: o.timeoutMs, maxTokens: o.maxTokens, ...(o.baseUrl !== undefined ? { baseUrl: o.baseUrl } : {}) }

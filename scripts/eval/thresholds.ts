@@ -15,6 +15,8 @@ const absoluteSchema = z.object({
   latency_p95_ms_max: z.number().positive(),
   /** Highest acceptable estimated cost per conversation, USD. */
   cost_per_conversation_usd_max: z.number().min(0),
+  /** Turns the scripted brain answered because the model failed: past a few, the model was not evaluated. */
+  brain_fallbacks_max: z.number().int().min(0),
 }).strict()
 
 const regressionSchema = z.object({
@@ -58,6 +60,7 @@ export function checkAbsolute (s: Scorecard, t: BrainThresholds['absolute']): st
   if (s.turns_to_qualify.mean !== null && s.turns_to_qualify.mean > t.turns_to_qualify_mean_max) out.push(`turns to qualify ${s.turns_to_qualify.mean} is above ${t.turns_to_qualify_mean_max}`)
   if (s.latency_ms.p95 > t.latency_p95_ms_max) out.push(`latency p95 ${s.latency_ms.p95} ms is above ${t.latency_p95_ms_max} ms`)
   if (s.cost_per_conversation_usd !== null && s.cost_per_conversation_usd > t.cost_per_conversation_usd_max) out.push(`cost per conversation $${s.cost_per_conversation_usd} is above $${t.cost_per_conversation_usd_max}`)
+  if (s.brain_fallbacks > t.brain_fallbacks_max) out.push(`${s.brain_fallbacks} turn(s) fell back to the scripted brain (the model failed or timed out); at most ${t.brain_fallbacks_max} allowed`)
   return out
 }
 

@@ -83,6 +83,10 @@ describe('checkAbsolute', () => {
     expect(problems.some((p) => p.startsWith('scenarios 0.0%'))).toBe(true)
   })
 
+  it('fails a model run in which the model kept failing: the scripted brain was evaluated instead', () => {
+    expect(checkAbsolute(card([result('a', { brainFallbacks: 3 })]), thresholds.model.absolute).join()).toMatch(/3 turn\(s\) fell back to the scripted brain/)
+  })
+
   it('fails on cost per conversation above the limit', () => {
     expect(checkAbsolute(card([result('a')], { input: 100, output: 100 }), thresholds.model.absolute).join()).toMatch(/cost per conversation/)
   })
