@@ -4,12 +4,17 @@ import cors from '@fastify/cors'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Config } from './config.js'
-import { createBot } from './bot.js'
+import { createBot, type Bot } from './bot.js'
 import type { ConversationJob } from './conversation/inbound.js'
 import type { Playbook } from './conversation/playbook.js'
 import { singlePlaybook } from './conversation/playbook-library.js'
 import { openPlaybookSource, type PlaybookSource } from './conversation/playbook-source.js'
 import type { ChatwootPort } from './conversation/worker.js'
+import { createMemoryContactStore, type ContactStore } from './stores/contacts.js'
+import { createRedisContactStore } from './stores/redis-contacts.js'
+import adminRoutes from './routes/admin.js'
+import { createRedisTimers } from './stores/redis-timers.js'
+import { createMemoryTimers, type Timers } from './stores/timers.js'
 import { systemClock, type Clock } from './lib/clock.js'
 import { createMetrics, type Metrics } from './lib/metrics.js'
 import errorHandler from './plugins/error-handler.js'
@@ -149,19 +154,10 @@ export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise
   app.addHook('onClose', async () => playbooks.close())
   app.decorate('playbooks', playbooks)
   app.decorate('playbook', { getter: () => playbooks.library().fallback })
-  const worker = deps.handler === undefined
-    ? createBot({
-      config,
-      playbook: (inboxId) => playbooks.forInbox(inboxId),
-      metrics,
-      clock,
-      log: app.log,
-      redis: app.redis,
-      ...(deps.chatwoot !== undefined ? { chatwoot: deps.chatwoot } : {}),
-    })
-    : undefined
+  // Set once the queue and the timers it needs exist; the queue calls the handler only later.
+  const bot: { worker?: Bot | undefined } = {}
   const handler: BatchHandler<ConversationJob> = deps.handler ?? (async (lane, jobs, ctx) => {
-    await worker?.handle(lane, jobs, ctx.fence)
+    await bot.worker?.handle(lane, jobs, ctx.fence)
     for (const job of jobs) metrics.jobsProcessed.inc({ kind: job.kind, outcome: 'done' })
   })
   const onError = (lane: string, err: unknown): void => {
@@ -190,7 +186,7 @@ export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise
       onRetry: () => metrics.queueEvents.inc({ event: 'retried' }),
       onExhausted: async (lane, jobs) => {
         metrics.queueEvents.inc({ event: 'exhausted' })
-        await worker?.giveUp(lane, jobs)
+        await bot.worker?.giveUp(lane, jobs)
       },
       onBuffered: (lane, err) => {
         metrics.queueEvents.inc({ event: 'buffered' })
@@ -211,7 +207,47 @@ export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise
     }))
   app.decorate('queue', queue)
 
+  const timers: Timers<ConversationJob> = app.redis !== undefined
+    ? createRedisTimers<ConversationJob>({
+      redis: app.redis,
+      prefix: config.redis.keyPrefix,
+      now: () => clock.now(),
+      fire: config.workerEnabled,
+      onFired: (n) => metrics.queueEvents.inc({ event: 'timer_fired' }, n),
+      onLoopError: (err) => app.log.warn({ err: redisError(err) }, 'Timers cannot reach Redis; retrying'),
+    })
+    : createMemoryTimers<ConversationJob>({ queue, now: () => clock.now(), onError })
+  app.addHook('onClose', async () => timers.close())
+  const contacts: ContactStore = app.redis !== undefined ? createRedisContactStore(app.redis, config.redis.keyPrefix) : createMemoryContactStore(() => clock.now())
+  bot.worker = deps.handler === undefined
+    ? createBot({
+      config,
+      playbook: (inboxId) => playbooks.forInbox(inboxId),
+      metrics,
+      clock,
+      log: app.log,
+      redis: app.redis,
+      timers,
+      contacts,
+      eraseConversation: (tag) => app.stores.eraseConversation(tag),
+      ...(deps.chatwoot !== undefined ? { chatwoot: deps.chatwoot } : {}),
+    })
+    : undefined
+
   await app.register(webhookRoutes, { config, clock, stores: app.stores, queue, metrics })
+  const adminToken = config.admin.token
+  if (adminToken !== undefined) {
+    await app.register(adminRoutes, {
+      token: adminToken,
+      contacts,
+      queue,
+      limits: app.stores.limits,
+      ipRequests: config.limits.ipRequests,
+      ipWindowSeconds: config.limits.ipWindowSeconds,
+      clock,
+      notifyErased: (contact) => bot.worker?.notifyErased(contact),
+    })
+  }
   // CORS only where a browser may call (a status page reading health or metrics). The webhook is
   // server-to-server: Chatwoot sends no Origin, and an onRequest hook there would cost every delivery.
   await app.register(async (browser) => {
@@ -224,10 +260,15 @@ export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise
     if (config.metrics.enabled) {
       await browser.register(metricsRoutes, {
         registry: metrics.registry,
-        beforeCollect: () => {
+        beforeCollect: async () => {
           const s = queue.stats()
           metrics.queueDepth.set(s.depth)
           metrics.queueOldestAge.set(s.oldestAgeMs / 1000)
+          try {
+            metrics.timersPending.set(await timers.count())
+          } catch {
+            // Redis is down: the gauge keeps its last value, redis_up says why.
+          }
         },
       })
     }
@@ -237,7 +278,7 @@ export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise
     app.lifecycle.shuttingDown = true
     const drained = await queue.drain(config.http.shutdownTimeoutMs)
     if (!drained) app.log.error({ queue: queue.stats() }, 'Shutdown timed out with conversation work still queued')
-    await worker?.drain(Math.max(1000, config.http.shutdownTimeoutMs / 2))
+    await bot.worker?.drain(Math.max(1000, config.http.shutdownTimeoutMs / 2))
   })
 
   return app

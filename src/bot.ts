@@ -16,6 +16,9 @@ import { createConversationWorker, type ChatwootPort, type ConversationStatePort
 import type { Clock } from './lib/clock.js'
 import type { Metrics } from './lib/metrics.js'
 import { createRedisOutbox, type Outbox } from './stores/outbox.js'
+import type { ContactStore } from './stores/contacts.js'
+import { erasurePayload } from './conversation/summary.js'
+import type { TimerPort } from './conversation/scheduled.js'
 import { createMemoryStateStore, createRedisStateStore, type StateStore } from './stores/state.js'
 
 export interface BotDeps {
@@ -26,6 +29,12 @@ export interface BotDeps {
   readonly clock: Clock
   readonly log: FastifyBaseLogger
   readonly redis: Redis | undefined
+  /** Opt-out marks and the contact → conversations index (stores/contacts.ts). */
+  readonly contacts: ContactStore
+  /** Where the bot's follow-ups and watchdogs wait (stores/timers.ts). */
+  readonly timers: TimerPort
+  /** Stores.eraseConversation: every store key of a conversation (by its tag). */
+  readonly eraseConversation: (conversationTag: string) => Promise<number>
   /** Replaces the Chatwoot client built from config (the terminal sandbox uses its own). */
   readonly chatwoot?: ChatwootPort
 }
@@ -66,7 +75,12 @@ function isStateDocument (doc: unknown): doc is ConversationState {
     d.fields !== null && typeof d.fields === 'object' && d.askedCounts !== null && typeof d.askedCounts === 'object'
 }
 
-export function createBot (deps: BotDeps): ConversationWorker {
+export interface Bot extends ConversationWorker {
+  /** Tells n8n a contact was erased when no conversation of theirs was left to erase. */
+  notifyErased (contact: { accountId: number, contactId: number }): void
+}
+
+export function createBot (deps: BotDeps): Bot {
   const { config, metrics, log } = deps
   const retry: RetryPolicy = { attempts: config.outbound.retryAttempts, baseDelayMs: 200, maxDelayMs: 5000 }
   const onCall: OnCall = (c) => {
@@ -144,10 +158,30 @@ export function createBot (deps: BotDeps): ConversationWorker {
       turn: (ms) => metrics.turnDuration.observe(ms / 1000),
       llmCost: (model, currency, amount) => metrics.llmCost.inc({ model, currency }, amount),
       conversationCost: (currency, amount) => metrics.conversationCost.observe({ currency }, amount),
+      followUp: (outcome) => metrics.followUps.inc({ outcome }),
+      watchdog: (outcome) => metrics.handoffWatchdog.inc({ outcome }),
+      erasure: (requestedBy) => metrics.erasures.inc({ requested_by: requestedBy }),
     },
+    timers: deps.timers,
+    contacts: deps.contacts,
+    eraseConversation: async (ref) => {
+      const erased = await deps.eraseConversation(conversationTag(ref))
+      await store.delete(`${conversationTag(ref)}:state`)
+      return erased
+    },
+    conversationTtlSeconds: config.bot.conversationTtlSeconds,
   })
   return {
     ...worker,
+    notifyErased (contact) {
+      const at = deps.clock.now()
+      workflows.trigger('data_erased', erasurePayload({ accountId: contact.accountId, conversationId: undefined }, contact.contactId, 'admin', at), `{c:${contact.accountId}:${contact.contactId}}:data_erased:${at}`)
+        .then((outcome) => metrics.workflows.inc({ workflow: 'data_erased', outcome: outcome === 'not_configured' || outcome === 'queued' ? outcome : 'sent' }))
+        .catch((err: unknown) => {
+          metrics.workflows.inc({ workflow: 'data_erased', outcome: 'failed' })
+          log.warn({ err }, 'Workflow trigger failed')
+        })
+    },
     async drain (timeoutMs) {
       await worker.drain(timeoutMs)
       await outbox?.close(timeoutMs)

@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici'
 import { requestJson, type OnCall, type RetryPolicy, type Sleep } from './http.js'
 
-export type N8nWorkflow = 'lead_qualified' | 'handoff' | 'lead_disqualified' | 'meeting_requested'
+export type N8nWorkflow = 'lead_qualified' | 'handoff' | 'lead_disqualified' | 'meeting_requested' | 'handoff_unanswered' | 'data_erased'
 
 /**
  * Version of the body POSTed to n8n. Bump it when a field changes meaning or goes away.
@@ -40,6 +40,8 @@ export interface N8nClientOptions {
     handoff?: string | undefined
     leadDisqualified?: string | undefined
     meetingRequested?: string | undefined
+    handoffUnanswered?: string | undefined
+    dataErased?: string | undefined
   }
   timeoutMs: number
   retry: RetryPolicy
@@ -54,6 +56,8 @@ const SETTING: Record<N8nWorkflow, keyof N8nClientOptions['webhooks']> = {
   handoff: 'handoff',
   lead_disqualified: 'leadDisqualified',
   meeting_requested: 'meetingRequested',
+  handoff_unanswered: 'handoffUnanswered',
+  data_erased: 'dataErased',
 }
 
 /** The webhook URL for a setting, or undefined when it cannot be called. */

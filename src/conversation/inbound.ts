@@ -50,7 +50,34 @@ export interface StatusJob {
   readonly changedAt: number | undefined
 }
 
-export type ConversationJob = MessageJob | StatusJob
+/** A human agent wrote to the lead (not a private note): whoever waits for a human answer can stop. */
+export interface AgentReplyJob {
+  readonly kind: 'agent_reply'
+  readonly ref: ConversationRef
+  readonly messageId: number
+  readonly receivedAt: number
+}
+
+/** Work a conversation scheduled for later (stores/timers.ts): it runs in the lane like any job. */
+export interface TimerJob {
+  readonly kind: 'timer'
+  readonly ref: ConversationRef
+  readonly timer: 'follow_up' | 'watchdog'
+  /** The plan it was set for (the state's `followUp`/`watchdog` due time): a stale timer does nothing. */
+  readonly dueAt: number
+  readonly step: number
+  readonly receivedAt: number
+}
+
+/** Erase what we hold about this conversation (the admin endpoint, LGPD/GDPR). */
+export interface EraseJob {
+  readonly kind: 'erase'
+  readonly ref: ConversationRef
+  readonly contactId: number
+  readonly receivedAt: number
+}
+
+export type ConversationJob = MessageJob | StatusJob | AgentReplyJob | TimerJob | EraseJob
 
 export type Classification =
   | { readonly outcome: 'invalid', readonly message: string }
@@ -119,6 +146,10 @@ function classifyMessage (body: unknown, deliveryId: string | undefined, account
   if (accountId !== undefined && m.account.id !== accountId) return ignore('other_account')
   if (m.event === 'message_updated' && formAnswer === undefined) return ignore('update_without_answer')
   if (m.event === 'message_created') {
+    if (m.message_type === 'outgoing' && m.private !== true && m.sender?.type === 'user') {
+      // In any status: a human answering a handed-off (open) conversation is what the watchdog waits for.
+      return { outcome: 'act', dedupeKeys: keys, job: { kind: 'agent_reply', ref, messageId: m.id, receivedAt: now } }
+    }
     if (m.message_type !== 'incoming') return ignore('not_incoming')
     if (m.private) return ignore('private_note')
     if (m.sender?.type === 'agent_bot' || m.sender?.type === 'user') return ignore('not_from_contact')

@@ -32,6 +32,7 @@ const INTENT_GUIDE = `- gives_info: shares data or context
 - wants_meeting: asks for a meeting, call or demo
 - not_interested: declines, is not interested
 - opt_out: asks to stop receiving messages, to be removed, unsubscribe (pare, sair, stop…)
+- erase_data: asks for their personal data to be deleted or forgotten (LGPD/GDPR: apague meus dados, delete my data…)
 - other: anything else`
 
 /** Lead text is data, never instructions: delimited, and its own delimiters neutralised. */

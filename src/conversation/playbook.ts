@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
+import { BusinessHours, businessHoursSchema } from './business-hours.js'
+import { followUpsSchema, watchdogSchema } from './follow-ups.js'
 
 // The bot's script, edited by the sales team: YAML (comments allowed) or JSON, validated at start.
 
@@ -32,6 +34,18 @@ export const DEFAULT_TEXTS = {
     'pt-BR': 'Recebi o que você enviou, mas por aqui só consigo ler mensagens de texto. Pode me escrever?',
     en: 'I got what you sent, but I can only read text messages here. Could you type it?',
     es: 'Recibí lo que enviaste, pero aquí solo puedo leer mensajes de texto. ¿Puedes escribirlo?',
+  },
+  /** Added to a handoff's message outside business_hours; {next_open} is when someone is in. */
+  out_of_hours: {
+    'pt-BR': 'Nosso time está fora do horário agora; uma pessoa te responde a partir de {next_open}.',
+    en: 'Our team is out of the office right now; a person will answer you from {next_open}.',
+    es: 'Nuestro equipo está fuera de horario ahora; una persona te responde a partir de {next_open}.',
+  },
+  /** The answer to "delete my data" (LGPD/GDPR): said before what we hold is erased. */
+  erasure: {
+    'pt-BR': 'Pronto: apagamos os dados desta conversa que guardamos e não vamos mais te escrever por aqui. Uma pessoa do time vai concluir a exclusão nos nossos outros sistemas.',
+    en: 'Done: we erased the data from this conversation that we keep, and we will not write to you here again. A person on our team will complete the erasure in our other systems.',
+    es: 'Listo: borramos los datos de esta conversación que guardamos y no te escribiremos más por aquí. Una persona del equipo completará el borrado en nuestros otros sistemas.',
   },
 } as const satisfies Record<string, Localized>
 
@@ -91,7 +105,15 @@ export const playbookSchema = z.object({
     out_of_scope: localized,
     acknowledge: localized,
     media_only: localized.default(DEFAULT_TEXTS.media_only),
+    out_of_hours: localized.default(DEFAULT_TEXTS.out_of_hours),
+    erasure: localized.default(DEFAULT_TEXTS.erasure),
   }),
+  /** When humans are at work: handoffs say when someone will answer; follow-ups and the watchdog wait for open time. */
+  business_hours: businessHoursSchema.optional(),
+  /** Nudges to a lead who went quiet mid-qualification. */
+  follow_ups: followUpsSchema.optional(),
+  /** What happens when no human answers a handoff in time. */
+  handoff_watchdog: watchdogSchema.optional(),
   /**
    * What the model's tokens cost (an estimate from this price table, not a bill) and how much one
    * conversation may spend before a person takes it over.
@@ -189,4 +211,16 @@ export function fillTemplate (text: string, values: Readonly<Record<string, stri
   }).replace(/\s+([,.!?])/g, '$1').trim()
   // Past an opening "¿" or "¡" too: "{name}, ¿de qué…" → "¿De qué…".
   return filled.replace(/^([¿¡]?)(\p{Ll})/u, (_m, open: string, letter: string) => open + letter.toUpperCase())
+}
+
+const hoursCache = new WeakMap<Playbook, BusinessHours | null>()
+
+/** The playbook's business hours, built once per playbook version (undefined: always open). */
+export function businessHoursOf (playbook: Playbook): BusinessHours | undefined {
+  let hours = hoursCache.get(playbook)
+  if (hours === undefined) {
+    hours = playbook.business_hours === undefined ? null : new BusinessHours(playbook.business_hours)
+    hoursCache.set(playbook, hours)
+  }
+  return hours ?? undefined
 }

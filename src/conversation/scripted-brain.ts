@@ -26,6 +26,14 @@ const OPT_OUT_ANYWHERE = [
   /\b(darme|dame|dar) de baja/,
   /\bleave me alone/,
 ]
+// LGPD/GDPR erasure: the lead's personal data, not only the messages ("delete me" is an opt-out).
+const ERASE = [
+  /\b(apag|exclu|delet|remov|elimin)\w* (todos )?(os )?(meus )?dados\b/,
+  /\b(esquec|esqueca)\w* (os )?(meus )?dados\b/,
+  /\b(delete|erase|remove|wipe|forget) (all )?(of )?my (personal )?(data|information|info|details)\b/,
+  /\bright to (be forgotten|erasure)\b/,
+  /\b(borr|elimin|suprim)\w* (todos )?(mis )?datos\b/,
+]
 // Short commands only: "pare", "sair", "stop" inside a longer sentence often mean something else.
 // A polite tail ("não quero mais, obrigado") does not change the command.
 const OPT_OUT_SHORT = /^(pare|parar|para|sair|stop|cancelar|cancel|unsubscribe|chega|basta|nao quero mais|nao quero|quit|end|alto|baja)[.! ]*(,? ?(obrigad[oa]|valeu|thanks|thank you|gracias)[.! ]*)?$/
@@ -85,6 +93,7 @@ export function detectLanguage (text: string, fallback: string): string {
 function detectIntent (text: string): Intent | undefined {
   const f = fold(text).trim()
   // A burst is read line by line for the short commands: "na verdade / pensei melhor / pare" stops.
+  if (ERASE.some((re) => re.test(f))) return 'erase_data'
   if (f.split('\n').some((line) => OPT_OUT_SHORT.test(line.trim())) || OPT_OUT_ANYWHERE.some((re) => re.test(f))) return 'opt_out'
   if (HUMAN.some((re) => re.test(f))) return 'wants_human'
   if (NOT_INTERESTED.test(f)) return 'not_interested'
@@ -116,7 +125,7 @@ function extract (text: string, playbook: Playbook): Record<string, string> {
   const need = needMatch?.[1]?.split(/[.!?\n]/)[0]?.trim()
   // "quero falar com alguém", "não quero mais receber": a request, not what the lead needs.
   const request = detectIntent(needMatch?.[0]?.split(/[.!?\n]/)[0] ?? '')
-  if (need !== undefined && request !== 'wants_human' && request !== 'opt_out' && request !== 'not_interested') out['need'] = need
+  if (need !== undefined && request !== 'wants_human' && request !== 'opt_out' && request !== 'erase_data' && request !== 'not_interested') out['need'] = need
   for (const field of playbook.qualification.fields) {
     const choice = field.choices?.find((c) => fold(c.title) === folded.trim() || fold(c.value) === folded.trim())
     if (choice !== undefined) out[field.key] = choice.value
@@ -146,7 +155,7 @@ export function analyzeScripted (input: BrainInput): TurnAnalysis {
   const intent = detectIntent(text)
   const fields = extract(text, playbook)
   // Whatever "não quero mais…" seemed to say it needs, the lead is leaving.
-  if (intent === 'opt_out') delete fields['need']
+  if (intent === 'opt_out' || intent === 'erase_data') delete fields['need']
 
   // A bare answer to the question just asked ("Acme", "Maria") is that field's value: a message
   // from which something else was read ("Trabalho na Acme" when asked the name) is not bare.

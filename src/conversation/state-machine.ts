@@ -1,5 +1,5 @@
 import { budgetExhausted } from './costs.js'
-import { fillTemplate, localize, type Localized, type Playbook } from './playbook.js'
+import { businessHoursOf, fillTemplate, localize, type Localized, type Playbook } from './playbook.js'
 import { disqualifyingField, isQualified, nextField, sanitizeFields } from './qualification.js'
 import type { Action, ConversationState, HandoffReason, MachineInput, Stage, Transition, TurnAnalysis, Workflow } from './types.js'
 
@@ -82,7 +82,22 @@ function fire (state: ConversationState, workflow: Workflow, reason: string, act
   return state.workflowsFired.includes(workflow) ? state : { ...state, workflowsFired: [...state.workflowsFired, workflow] }
 }
 
-function handoff (state: ConversationState, reason: HandoffReason, lead: Action[], playbook: Playbook, qualified: boolean): Transition {
+/**
+ * Out of business hours a handoff's message also says when a person will answer. The bot keeps
+ * qualifying at any hour; only what it promises about humans changes.
+ */
+function withOpeningHours (lead: Action[], state: ConversationState, playbook: Playbook, at: number): Action[] {
+  const hours = businessHoursOf(playbook)
+  if (hours === undefined || hours.isOpen(at)) return lead
+  const opens = hours.nextOpening(at)
+  if (opens === undefined) return lead
+  const note = fillTemplate(localize(playbook.texts.out_of_hours, state.language, playbook.language), { next_open: hours.describe(opens, state.language) })
+  // Not cut to max_reply_chars: the lead must read both the handoff and when to expect an answer.
+  return lead.map((a) => a.type === 'reply' ? { ...a, text: `${a.text}\n\n${note}` } : a)
+}
+
+function handoff (state: ConversationState, reason: HandoffReason, leadActions: Action[], playbook: Playbook, qualified: boolean): Transition {
+  const lead = withOpeningHours(leadActions, state, playbook, state.updatedAt)
   const actions: Action[] = [...lead, { type: 'record_qualification' }, { type: 'add_labels', labels: [qualified ? playbook.labels.qualified : playbook.labels.handoff] }, { type: 'update_contact' }]
   let next: ConversationState = { ...state, stage: qualified ? 'qualified' : 'handoff', owner: 'human', handoffReason: reason, askedField: undefined }
   if (qualified) next = fire(next, 'lead_qualified', reason, actions, true)
@@ -114,6 +129,14 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
   if (analysis.intent === 'opt_out') {
     const actions: Action[] = [say(playbook.texts.opt_out), { type: 'add_labels', labels: [playbook.labels.opted_out] }, { type: 'record_qualification' }]
     const next = fire({ ...base, stage: 'opted_out', askedField: undefined }, 'lead_disqualified', 'opted_out', actions, true)
+    return { next, actions }
+  }
+  if (analysis.intent === 'erase_data') {
+    // LGPD/GDPR: confirm, tell n8n (the CRM erases too), hand to a person (Chatwoot holds the
+    // messages), and the worker erases what we hold instead of saving this state.
+    const actions: Action[] = [say(playbook.texts.erasure)]
+    const next = fire({ ...base, stage: 'opted_out', owner: 'human', handoffReason: 'erasure_requested', askedField: undefined, eraseRequested: true }, 'data_erased', 'lead_request', actions, true)
+    actions.push({ type: 'handoff', reason: 'erasure_requested' })
     return { next, actions }
   }
   if (analysis.intent === 'wants_human') return handoff(base, 'wants_human', [say(playbook.texts.handoff)], playbook, false)

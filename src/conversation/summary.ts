@@ -10,6 +10,8 @@ const REASON_TEXT: Record<HandoffReason, string> = {
   delivery_failed: 'o bot não conseguiu entregar a resposta',
   processing_failed: 'erro do bot ao processar a mensagem',
   budget_exhausted: 'orçamento de IA da conversa esgotado',
+  erasure_requested: 'o lead pediu a exclusão dos seus dados (LGPD): os dados do bot já foram apagados; conclua no Chatwoot e no CRM',
+  contact_opted_out: 'este contato pediu para não receber mensagens do bot (do-not-contact): responda só se for o caso',
 }
 
 /** Enough digits for a fraction of a cent, without float noise. */
@@ -46,6 +48,19 @@ export function qualificationAttributes (state: ConversationState, playbook: Pla
   }
   for (const [k, v] of Object.entries(state.fields)) attrs[`lead_${k}`] = v
   return attrs
+}
+
+/** The body of `data_erased`: ids only, since the data itself is what was erased. */
+export function erasurePayload (ref: { accountId: number, conversationId: number | undefined }, contactId: number | undefined, requestedBy: 'lead' | 'admin', at: number) {
+  return {
+    version: 1,
+    event: 'data_erased',
+    reason: requestedBy === 'lead' ? 'lead_request' : 'admin_request',
+    occurred_at: new Date(at).toISOString(),
+    account_id: ref.accountId,
+    conversation_id: ref.conversationId ?? null,
+    contact_id: contactId ?? null,
+  }
 }
 
 /**

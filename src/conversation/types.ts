@@ -5,13 +5,13 @@ export const STAGES = ['new', 'qualifying', 'qualified', 'handoff', 'disqualifie
 export type Stage = typeof STAGES[number]
 
 /** What the lead meant this turn, as the brain reads it. */
-export const INTENTS = ['gives_info', 'asks_question', 'wants_human', 'wants_meeting', 'not_interested', 'opt_out', 'other'] as const
+export const INTENTS = ['gives_info', 'asks_question', 'wants_human', 'wants_meeting', 'not_interested', 'opt_out', 'erase_data', 'other'] as const
 export type Intent = typeof INTENTS[number]
 
-export const WORKFLOWS = ['lead_qualified', 'handoff', 'lead_disqualified', 'meeting_requested'] as const
+export const WORKFLOWS = ['lead_qualified', 'handoff', 'lead_disqualified', 'meeting_requested', 'handoff_unanswered', 'data_erased'] as const
 export type Workflow = typeof WORKFLOWS[number]
 
-export const HANDOFF_REASONS = ['qualified', 'wants_human', 'wants_meeting', 'max_turns', 'delivery_failed', 'processing_failed', 'budget_exhausted'] as const
+export const HANDOFF_REASONS = ['qualified', 'wants_human', 'wants_meeting', 'max_turns', 'delivery_failed', 'processing_failed', 'budget_exhausted', 'erasure_requested', 'contact_opted_out'] as const
 export type HandoffReason = typeof HANDOFF_REASONS[number]
 
 /** The brain's reading of one lead turn. Nothing in it acts by itself: the state machine decides. */
@@ -62,6 +62,12 @@ export interface ConversationState {
   readonly answeredMessageIds: readonly number[]
   readonly workflowsFired: readonly Workflow[]
   readonly handoffReason: HandoffReason | undefined
+  /** The follow-up waiting while the lead is quiet (its timer carries the same step and time). */
+  readonly followUp?: { readonly step: number, readonly dueAt: number }
+  /** After our handoff: when it happened and when to check that a human answered. */
+  readonly watchdog?: { readonly since: number, readonly dueAt: number }
+  /** The lead asked for their data to be erased: the worker erases the conversation instead of saving it. */
+  readonly eraseRequested?: boolean
   /** Our handoff could not open the conversation in Chatwoot: retried on the lead's next message. */
   readonly handoffPending?: boolean
   /**

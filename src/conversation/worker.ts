@@ -1,11 +1,13 @@
 import type { Brain } from './brain.js'
 import { addSpend, unreportedCost, usageCost } from './costs.js'
-import { conversationTag, type ConversationJob, type ConversationRef, type MessageJob } from './inbound.js'
+import { conversationTag, type ConversationJob, type ConversationRef, type EraseJob, type MessageJob, type TimerJob } from './inbound.js'
+import { createScheduledWork, type FollowUpOutcome, type TimerPort, type WatchdogOutcome } from './scheduled.js'
+import type { ContactRef } from '../stores/contacts.js'
 import { conversationStatusSchema } from './payloads.js'
-import { fillTemplate, localize, type Playbook } from './playbook.js'
+import { businessHoursOf, fillTemplate, localize, type Playbook } from './playbook.js'
 import { decide } from './state-machine.js'
 import { replyLanded, type NewestMessage } from '../lib/reply-landed.js'
-import { handoffNote, qualificationAttributes, workflowPayload } from './summary.js'
+import { erasurePayload, handoffNote, qualificationAttributes, workflowPayload } from './summary.js'
 import {
   initialState,
   type Action,
@@ -25,7 +27,7 @@ export interface ChatwootPort {
   sendMessage (ref: ConversationRef, msg: { content: string, private?: boolean, items?: Array<{ title: string, value: string }>, echoId: string, afterMessageId?: number }): Promise<{ id: number | undefined }>
   toggleStatus (ref: ConversationRef, status: 'open'): Promise<unknown>
   setTyping (ref: ConversationRef, on: boolean): Promise<unknown>
-  getConversation (ref: ConversationRef): Promise<{ status: string, lastMessage?: NewestMessage }>
+  getConversation (ref: ConversationRef): Promise<{ status: string, canReply?: boolean, lastMessage?: NewestMessage }>
   mergeCustomAttributes (ref: ConversationRef, patch: Record<string, unknown>): Promise<unknown>
   addLabels (ref: ConversationRef, labels: string[]): Promise<unknown>
   updateContact (accountId: number, contactId: number, patch: { name?: string, email?: string, phone_number?: string }): Promise<unknown>
@@ -61,6 +63,17 @@ export interface WorkerObserver {
   llmCost (model: string, currency: string, amount: number): void
   /** A conversation's cost when the bot's part of it ends (handoff, qualified, disqualified, opted out). */
   conversationCost (currency: string, amount: number): void
+  followUp (outcome: FollowUpOutcome): void
+  watchdog (outcome: WatchdogOutcome): void
+  erasure (requestedBy: 'lead' | 'admin'): void
+}
+
+/** What we keep per contact across conversations (stores/contacts.ts). */
+export interface ContactPort {
+  optOut (contact: ContactRef): Promise<void>
+  isOptedOut (contact: ContactRef): Promise<boolean>
+  link (contact: ContactRef, conversationTag: string, ttlSeconds: number): Promise<void>
+  forget (contact: ContactRef): Promise<void>
 }
 
 export interface WorkerLogger {
@@ -80,6 +93,12 @@ export interface WorkerOptions {
   readonly log: WorkerLogger
   readonly observe: WorkerObserver
   readonly chatwootBaseUrl: string | undefined
+  readonly timers: TimerPort
+  readonly contacts: ContactPort
+  /** Erasure: drops every key of the conversation in the stores, its state included. */
+  readonly eraseConversation: (ref: ConversationRef) => Promise<number>
+  /** How long a conversation's state lives idle: the contact's index of it lives as long. */
+  readonly conversationTtlSeconds: number
 }
 
 const ANSWERED_IDS_KEPT = 100
@@ -137,8 +156,10 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
     }
   }
 
-  const fireWorkflow = (state: ConversationState, workflow: Workflow, reason: string, key: string, playbook: Playbook): void => {
-    const payload = workflowPayload(state, workflow, reason, playbook, opts.chatwootBaseUrl, now())
+  const fireWorkflow = (state: ConversationState, workflow: Workflow, reason: string, key: string, playbook: Playbook, extra: Record<string, unknown> = {}): void => {
+    const payload = workflow === 'data_erased'
+      ? erasurePayload(state.ref, state.contactId, reason === 'admin_request' ? 'admin' : 'lead', now())
+      : { ...workflowPayload(state, workflow, reason, playbook, opts.chatwootBaseUrl, now()), ...hoursFields(workflow, playbook, now()), ...extra }
     track((async () => {
       try {
         const result = await workflows.trigger(workflow, payload, `${conversationTag(state.ref)}:${workflow}:${key}`)
@@ -227,6 +248,67 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       log.error({ ...ids(state.ref), err }, 'Reply could not be delivered')
       return undefined
     }
+  }
+
+  /** A public bot message outside a lead turn (a follow-up, a holding message). */
+  const sendText = async (state: ConversationState, text: string, echoId: string, playbook: Playbook): Promise<ConversationState | undefined> => {
+    try {
+      const afterMessageId = Math.max(state.lastBotMessageId ?? 0, ...state.answeredMessageIds)
+      const { id } = await chatwoot.sendMessage(state.ref, { content: text, echoId, afterMessageId })
+      return withSent(state, text, id, now(), playbook)
+    } catch (err) {
+      log.warn({ ...ids(state.ref), err }, 'Scheduled message could not be delivered')
+      return undefined
+    }
+  }
+
+  const contactOf = (state: ConversationState, jobs: readonly MessageJob[]): ContactRef | undefined => {
+    const contactId = jobs.at(-1)?.contact.id ?? state.contactId
+    return contactId === undefined ? undefined : { accountId: state.ref.accountId, contactId }
+  }
+
+  const scheduled = createScheduledWork({
+    timers: opts.timers,
+    getConversation: (ref) => chatwoot.getConversation(ref),
+    isOptedOut: async (state) => {
+      const contact = contactOf(state, [])
+      return contact !== undefined && await opts.contacts.isOptedOut(contact)
+    },
+    send: sendText,
+    fireWorkflow,
+    commit: (state, fence) => saveFenced({ ...state, inflight: undefined }, fence),
+    observe,
+    log,
+    now,
+  })
+
+  /** A contact who opted out writes again (a new conversation): a person sees it, the bot says nothing. */
+  const silentForOptedOut = async (state: ConversationState, jobs: readonly MessageJob[], contact: ContactRef, playbook: Playbook): Promise<ConversationState> => {
+    const next: ConversationState = {
+      ...state,
+      stage: 'opted_out',
+      owner: 'human',
+      handoffReason: 'contact_opted_out',
+      contactId: contact.contactId,
+      inboxId: jobs.at(-1)?.inboxId ?? state.inboxId,
+      answeredMessageIds: answered(state, jobs.map((j) => j.messageId)),
+      updatedAt: now(),
+    }
+    observe.transition(state.stage, 'opted_out')
+    log.info(ids(state.ref), 'Contact opted out of the bot earlier: handed to a person without a reply')
+    return { ...next, handoffPending: !await handOff(next, 'contact_opted_out', playbook) }
+  }
+
+  /** LGPD/GDPR erasure of one conversation: its keys, its state, its timers, and the contact's marks. */
+  const eraseAll = async (state: ConversationState, requestedBy: 'lead' | 'admin', contactId: number | undefined): Promise<void> => {
+    const ref = state.ref
+    await opts.eraseConversation(ref)
+    await scheduled.clear(ref)
+    if (contactId !== undefined) await opts.contacts.forget({ accountId: ref.accountId, contactId })
+    observe.erasure(requestedBy)
+    // The lead's own request fired its workflow as an action of the turn; the admin's fires here.
+    if (requestedBy === 'admin') fireWorkflow({ ...state, contactId }, 'data_erased', 'admin_request', `admin:${now()}`, opts.playbook(state.inboxId))
+    log.info({ ...ids(ref), requestedBy }, 'Conversation data erased')
   }
 
   /** When the bot's part ends, its cost not yet in the per-conversation histogram goes there. */
@@ -357,8 +439,9 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       // Chosen once per batch, by the conversation's inbox: a reload mid-turn never mixes two scripts.
       let playbook = opts.playbook(jobInbox)
       let state: ConversationState
+      let loaded: ConversationState | undefined
       try {
-        const loaded = await withRetries(() => states.load(ref))
+        loaded = await withRetries(() => states.load(ref))
         if (jobInbox === undefined && loaded?.inboxId !== undefined) playbook = opts.playbook(loaded.inboxId)
         state = loaded ?? initialState(ref, playbook.language, started)
         if (state.inflight !== undefined) state = await resume(state, playbook)
@@ -371,6 +454,8 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
         return
       }
       const fresh: MessageJob[] = []
+      const due: TimerJob[] = []
+      let erase: EraseJob | undefined
       for (const job of jobs) {
         if (job.kind === 'status') {
           if (job.changedAt !== undefined && state.statusAt !== undefined && job.changedAt < state.statusAt) {
@@ -380,6 +465,17 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
           }
           state = apply(state, decide(state, { type: 'chatwoot_status', status: job.status, at: job.receivedAt }, playbook)).next
           if (job.changedAt !== undefined) state = { ...state, statusAt: job.changedAt }
+          // Resolved: nobody is waiting, on either side.
+          if (job.status === 'resolved') state = { ...state, followUp: undefined, watchdog: undefined }
+        } else if (job.kind === 'agent_reply') {
+          if (state.watchdog !== undefined) {
+            observe.watchdog('answered')
+            state = { ...state, watchdog: undefined }
+          }
+        } else if (job.kind === 'timer') {
+          due.push(job)
+        } else if (job.kind === 'erase') {
+          erase = job
         } else if (!state.answeredMessageIds.includes(job.messageId)) {
           if (handedBack(state, job)) {
             // The handback's own status event is late or lost, but the message shows it: the bot resumes.
@@ -389,10 +485,28 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
           fresh.push(job)
         }
       }
+      // An agent's message or a timer in a conversation the bot never had: nothing of ours to keep.
+      if (loaded === undefined && fresh.length === 0 && !jobs.some((j) => j.kind === 'status')) {
+        if (erase !== undefined) await eraseAll(state, 'admin', erase.contactId)
+        return
+      }
+      if (erase !== undefined) {
+        await eraseAll(state, 'admin', erase.contactId)
+        return
+      }
       const ownerBefore = state.owner
+      const stageBefore = state.stage
+      let leadTurnRan = false
       try {
         if (fresh.length > 0 && state.owner === 'bot' && state.stage !== 'opted_out') {
-          state = await leadTurn(state, fresh, playbook, fence)
+          const contact = contactOf(state, fresh)
+          if (contact !== undefined) await opts.contacts.link(contact, conversationTag(ref), opts.conversationTtlSeconds)
+          if (contact !== undefined && await opts.contacts.isOptedOut(contact)) {
+            state = await silentForOptedOut(state, fresh, contact, playbook)
+          } else {
+            state = await leadTurn(state, fresh, playbook, fence)
+            leadTurnRan = true
+          }
         } else if (fresh.length > 0) {
           // A human has it (or the lead opted out): remember the ids, not the words.
           state = { ...state, answeredMessageIds: answered(state, fresh.map((j) => j.messageId)) }
@@ -403,6 +517,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
             state = { ...state, handoffPending: !opened }
           }
         }
+        for (const job of due) state = await scheduled.run(state, job, playbook, fence)
       } catch (err) {
         if (err instanceof FencedOutError) throw err
         // Nothing a lead wrote is dropped silently: hand the conversation to a human with a note.
@@ -410,12 +525,23 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
         const failed: ConversationState = { ...state, stage: 'handoff', owner: 'human', handoffReason: 'processing_failed', updatedAt: now() }
         state = { ...failed, handoffPending: !await handOff(failed, 'processing_failed', playbook) }
       }
+      if (state.eraseRequested === true) {
+        await eraseAll(state, 'lead', state.contactId)
+        return
+      }
+      if (stageBefore !== 'opted_out' && state.stage === 'opted_out') {
+        // Silent from now on in every conversation of this contact, not only this one.
+        const contact = contactOf(state, fresh)
+        if (contact !== undefined) await attempt('opt_out_contact', ref, () => opts.contacts.optOut(contact))
+      }
+      const ourHandoff = ownerBefore === 'bot' && state.owner === 'human'
       // Our own handoff: Chatwoot's time of it comes with its "open" event; until then no lead
       // message may be read as a handback (one sent before the handoff can arrive after it).
-      if (ownerBefore === 'bot' && state.owner === 'human') state = { ...state, statusAt: undefined }
-      state = reportCost(state)
+      if (ourHandoff) state = { ...state, statusAt: undefined }
+      state = scheduled.plan(reportCost(state), playbook, { leadTurn: leadTurnRan, ourHandoff: ourHandoff && state.handoffReason !== undefined })
       try {
         await saveFenced({ ...state, inflight: undefined, updatedAt: now() }, fence)
+        await scheduled.sync(loaded, state)
       } catch (err) {
         if (err instanceof FencedOutError) throw err
         // The lead was answered; dedupe still stops a redelivery from being answered twice.
@@ -530,4 +656,12 @@ function contactPatch (state: ConversationState): { name?: string, email?: strin
   if (state.fields['email'] !== undefined) patch.email = state.fields['email']
   if (state.fields['phone'] !== undefined) patch.phone_number = state.fields['phone']
   return patch
+}
+
+/** Handoff workflows say whether people are in now, and when they will be (business_hours). */
+function hoursFields (workflow: Workflow, playbook: Playbook, at: number): Record<string, unknown> {
+  if (workflow !== 'handoff' && workflow !== 'handoff_unanswered') return {}
+  const hours = businessHoursOf(playbook)
+  const opens = hours?.nextOpening(at)
+  return { out_of_hours: hours !== undefined && opens !== at, next_open_at: opens === undefined ? null : new Date(opens).toISOString() }
 }

@@ -117,6 +117,29 @@ export function createMetrics () {
       buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [registry],
     }),
+    followUps: new Counter({
+      name: 'sdr_follow_ups_total',
+      help: 'Follow-ups to quiet leads: sent, failed, or not sent (cannot_reply: the channel\'s window closed; not_pending; opted_out)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    handoffWatchdog: new Counter({
+      name: 'sdr_handoff_watchdog_total',
+      help: 'Handoff watchdogs: fired (no human answered in time) or answered (a human did)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    erasures: new Counter({
+      name: 'sdr_erasures_total',
+      help: 'Conversations whose data was erased (LGPD/GDPR), by who asked: lead or admin',
+      labelNames: ['requested_by'] as const,
+      registers: [registry],
+    }),
+    timersPending: new Gauge({
+      name: 'sdr_timers_pending',
+      help: 'Follow-ups and handoff watchdogs waiting for their time',
+      registers: [registry],
+    }),
     playbookReloads: new Counter({
       name: 'sdr_playbook_reloads_total',
       help: 'Playbook reloads after a change on disk: ok, or refused (a bad edit; the last good playbook stays)',

@@ -52,6 +52,8 @@ export interface RedisTimersOptions {
   readonly prefix: string
   readonly now?: () => number
   readonly pollMs?: number
+  /** false: only set and clear (a webhook-only replica); the workers fire. Default true. */
+  readonly fire?: boolean
   readonly onFired?: (count: number) => void
   /** Redis did not answer a poll (said at most every 10 s); polling goes on. */
   readonly onLoopError?: (err: unknown) => void
@@ -70,7 +72,7 @@ export function createRedisTimers<J> (opts: RedisTimersOptions): Timers<J> {
   let lastError = 0
   let firing = false
   const poll = setInterval(() => {
-    if (firing || r.status !== 'ready') return
+    if (opts.fire === false || firing || r.status !== 'ready') return
     firing = true
     r.sdrTFire(k.timers, k.jobs, k.due, k.first, k.leases, k.pending, now(), 100, `${base}lane:`)
       .then((fired) => { if (fired > 0) opts.onFired?.(fired) })

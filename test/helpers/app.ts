@@ -28,6 +28,20 @@ export function createTestClock (startMs = VECTOR_TIMESTAMP * 1000): TestClock {
   }
 }
 
+/**
+ * A clock that runs with real time from `startMs` on, and jumps when told: for the durable queue,
+ * whose debounce waits until the clock passes a due time, and for timers hours ahead.
+ */
+export function createShiftedClock (startMs: number): TestClock {
+  let offset = startMs - Date.now()
+  return {
+    now: () => Date.now() + offset,
+    set: (ms) => { offset = ms - Date.now() },
+    advance: (ms) => { offset += ms },
+    seconds: () => Math.floor((Date.now() + offset) / 1000),
+  }
+}
+
 export interface TestDeps extends Omit<AppDeps, 'handler' | 'logger'> {
   /** Called after the job batch was recorded in `jobs`. */
   readonly handler?: BatchHandler<ConversationJob>

@@ -40,6 +40,8 @@ export interface FakeConversation {
   customAttributes: Record<string, unknown>
   messages: StoredMessage[]
   typing: 'on' | 'off'
+  /** Chatwoot's `can_reply`: false outside a channel's window (WhatsApp's 24 h). Default true. */
+  canReply: boolean
 }
 
 export interface FakeContact { id: number, name: string | null, email: string | null, phone_number: string | null, [key: string]: unknown }
@@ -68,6 +70,8 @@ export interface FakeChatwoot extends StandIn {
   messages (ref: FakeRef): StoredMessage[]
   /** Stores a lead's message, as if the contact had written (no webhook is sent). */
   addIncoming (ref: FakeRef, content: string): StoredMessage
+  /** A human agent's public answer, written in Chatwoot (not through our API). */
+  addAgentMessage (ref: FakeRef, content: string): StoredMessage
   contact (id: number): FakeContact | undefined
   /** The next n matching requests answer `status` (no state change); `retryAfter` sets the header. */
   failNext (n: number, status: number, opts?: { retryAfter?: number | string, match?: Match }): void
@@ -113,6 +117,7 @@ export async function startFakeChatwoot (options: FakeChatwootOptions = {}): Pro
       customAttributes: { ...init.customAttributes },
       messages: [],
       typing: 'off',
+      canReply: true,
     }
     conversations.set(key(ref), conv)
     if (!contacts.has(conv.contactId)) contacts.set(conv.contactId, { id: conv.contactId, name: 'Lead', email: null, phone_number: null })
@@ -166,7 +171,7 @@ export async function startFakeChatwoot (options: FakeChatwootOptions = {}): Pro
       additional_attributes: {},
       agent_last_seen_at: 0,
       assignee_last_seen_at: 0,
-      can_reply: true,
+      can_reply: conv.canReply,
       contact_last_seen_at: 0,
       custom_attributes: conv.customAttributes,
       inbox_id: conv.inboxId,
@@ -351,6 +356,18 @@ export async function startFakeChatwoot (options: FakeChatwootOptions = {}): Pro
         contentAttributes: {},
         echoId: undefined,
         senderType: 'Contact',
+        viaApi: false,
+      })
+    },
+    addAgentMessage (ref, content) {
+      return storeMessage(conversation(ref), {
+        content,
+        messageType: 1,
+        private: false,
+        contentType: 'text',
+        contentAttributes: {},
+        echoId: undefined,
+        senderType: 'User',
         viaApi: false,
       })
     },

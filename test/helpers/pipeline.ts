@@ -6,6 +6,7 @@ import { startFakeOpenAi, type FakeOpenAi, type Respond } from './fake-openai.js
 import { messageFixture, type MessageFixture } from './fixtures.js'
 import { chatwootHeaders } from './sign.js'
 import { startTestApp, type EnvOverrides, type TestApp } from './app.js'
+import type { Clock } from '../../src/lib/clock.js'
 
 // The whole pipeline on loopback: the real app and worker, with stand-ins playing Chatwoot,
 // OpenAI and n8n. Webhooks are signed like Chatwoot signs them and sent over real HTTP.
@@ -21,7 +22,7 @@ export interface Pipeline {
    * A lead message as Chatwoot would deliver it: stored in the stand-in first (its id is the
    * message id) unless `messageId` is given; the conversation status is the stand-in's.
    */
-  say (ref: FakeRef, text: string, opts?: { deliveryId?: string, messageId?: number, status?: string, updatedAt?: number, inboxId?: number }): Promise<{ statusCode: number, body: { status?: string, reason?: string } }>
+  say (ref: FakeRef, text: string, opts?: { deliveryId?: string, messageId?: number, status?: string, updatedAt?: number, contactId?: number, inboxId?: number }): Promise<{ statusCode: number, body: { status?: string, reason?: string } }>
   /**
    * Any message event, as given (a fixture shaped like Chatwoot's), into the conversation of `ref`:
    * account, conversation id and status are set from the stand-in; signed and POSTed.
@@ -33,6 +34,8 @@ export interface Pipeline {
    * changing the stand-in's status, as a delivery that arrives after newer ones.
    */
   statusEvent (ref: FakeRef, status: 'open' | 'pending' | 'resolved', opts?: { updatedAt?: number, late?: boolean }): Promise<number>
+  /** A human agent answers in Chatwoot: stored in the stand-in, then delivered as Chatwoot does. */
+  agentReply (ref: FakeRef, text: string): Promise<number>
   /** Public (non-private) messages the bot posted. */
   replies (ref: FakeRef): StoredMessage[]
   notes (ref: FakeRef): StoredMessage[]
@@ -48,11 +51,16 @@ export interface PipelineOptions {
   readonly openai?: Respond
   /** Capture every log line into `app.logs` (see startTestApp), with the app's own redaction. */
   readonly captureLogs?: boolean
+  /** The app's clock (deliveries are signed with its time, as a Chatwoot in step would sign them). */
+  readonly clock?: Clock
+  /** Another replica: this pipeline's app joins these stand-ins instead of starting its own. */
+  readonly standIns?: { readonly chatwoot: FakeChatwoot, readonly n8n: FakeN8n }
 }
 
 export async function startPipeline (opts: PipelineOptions = {}): Promise<Pipeline> {
-  const chatwoot = await startFakeChatwoot()
-  const n8n = await startFakeN8n()
+  const chatwoot = opts.standIns?.chatwoot ?? await startFakeChatwoot()
+  const n8n = opts.standIns?.n8n ?? await startFakeN8n()
+  const nowMs = (): number => opts.clock?.now() ?? Date.now()
   const openai = opts.openai !== undefined ? await startFakeOpenAi({ respond: opts.openai }) : undefined
   const app = await startTestApp({
     CHATWOOT_WEBHOOK_SECRET: SECRET,
@@ -71,10 +79,10 @@ export async function startPipeline (opts: PipelineOptions = {}): Promise<Pipeli
     CONVERSATION_RATE_LIMIT_REQUESTS: '1000',
     ...(openai !== undefined ? { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: openai.baseUrl, OPENAI_TIMEOUT_MS: '800' } : {}),
     ...opts.env,
-  }, { defaultHandler: true, captureLogs: opts.captureLogs === true })
+  }, { defaultHandler: true, captureLogs: opts.captureLogs === true, ...(opts.clock !== undefined ? { clock: opts.clock } : {}) })
 
   const post = async (body: Buffer, deliveryId?: string) => {
-    const headers = chatwootHeaders(body, { secret: SECRET, timestamp: Math.floor(Date.now() / 1000), ...(deliveryId !== undefined ? { deliveryId } : {}) })
+    const headers = chatwootHeaders(body, { secret: SECRET, timestamp: Math.floor(nowMs() / 1000), ...(deliveryId !== undefined ? { deliveryId } : {}) })
     const res = await request(`${app.url}/api/v1/webhooks/agentbot`, { method: 'POST', headers, body })
     return { statusCode: res.statusCode, body: await res.body.json() as { status?: string, reason?: string } }
   }
@@ -95,6 +103,10 @@ export async function startPipeline (opts: PipelineOptions = {}): Promise<Pipeli
       m.account.id = ref.accountId
       m.conversation.id = ref.conversationId
       m.conversation.status = o.status ?? conv.status
+      // One lead per conversation unless a test says otherwise (an opt-out silences its contact everywhere).
+      const contactId = o.contactId ?? 100_000 + ref.conversationId
+      m.conversation.meta.sender = { ...m.conversation.meta.sender, id: contactId }
+      if (m.sender !== null) m.sender = { ...m.sender, id: contactId }
       if (o.updatedAt !== undefined) m.conversation.updated_at = o.updatedAt
       if (o.inboxId !== undefined) {
         m['inbox'] = { id: o.inboxId, name: `Inbox ${o.inboxId}` }
@@ -110,6 +122,18 @@ export async function startPipeline (opts: PipelineOptions = {}): Promise<Pipeli
       // A lead's new message is in the conversation before its webhook arrives, as `say` does.
       if (m.event === 'message_created' && m.message_type === 'incoming') m.id = chatwoot.addIncoming(ref, m.content ?? '').id
       return post(Buffer.from(JSON.stringify(m)), randomUUID())
+    },
+    async agentReply (ref, text) {
+      const stored = chatwoot.addAgentMessage(ref, text)
+      const m = messageFixture('message_created.incoming.whatsapp')
+      m.id = stored.id
+      m.content = text
+      m.message_type = 'outgoing'
+      m.sender = { id: 1, name: 'Agent', type: 'user' }
+      m.account.id = ref.accountId
+      m.conversation.id = ref.conversationId
+      m.conversation.status = chatwoot.conversation(ref).status
+      return (await post(Buffer.from(JSON.stringify(m)), randomUUID())).statusCode
     },
     async statusEvent (ref, status, o = {}) {
       if (o.late !== true) chatwoot.setStatus(ref, status)
@@ -134,7 +158,9 @@ export async function startPipeline (opts: PipelineOptions = {}): Promise<Pipeli
     },
     async close () {
       await app.close()
-      await Promise.all([chatwoot.close(), n8n.close(), openai?.close()])
+      // A second replica's stand-ins belong to the first pipeline, which closes them.
+      if (opts.standIns === undefined) await Promise.all([chatwoot.close(), n8n.close()])
+      await openai?.close()
     },
   }
 }

@@ -91,7 +91,8 @@ function leadBody (ref: FakeRef, messageId: number, text: string): Buffer {
   m.account.id = ref.accountId
   m.conversation.id = ref.conversationId
   m.conversation.status = 'pending'
-  const contact = { name: NAME, email: EMAIL, phone_number: PHONE_E164 }
+  // One lead per conversation: an opt-out silences its contact everywhere, not the next lead.
+  const contact = { id: 50_000 + ref.conversationId, name: NAME, email: EMAIL, phone_number: PHONE_E164 }
   m.sender = { ...m.sender, ...contact }
   m.conversation.meta.sender = { ...m.conversation.meta.sender, ...contact }
   const escaped = JSON.stringify(text).slice(1, -1)

@@ -350,6 +350,8 @@ describe('memory conversation state as the bot uses it (injected clock)', () => 
     const ref = { accountId: 3, conversationId: 1487 }
     expect(await say(t, clock, ref, 'Olá, quero automatizar o atendimento da minha loja')).toEqual({ status: 'accepted' })
     await waitFor(() => replies(cw, ref).length === 1)
+    // The turn saves its state after the reply lands: the silence starts once it is saved.
+    await waitFor(() => t.app.queue.stats().lanes === 0)
     clock.advance(idleMs)
     expect(await say(t, clock, ref, 'Maria Souza')).toEqual({ status: 'accepted' })
     await waitFor(() => replies(cw, ref).length === 2)
