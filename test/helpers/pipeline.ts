@@ -72,6 +72,8 @@ export async function startPipeline (opts: PipelineOptions = {}): Promise<Pipeli
     N8N_WEBHOOK_HANDOFF: '/webhook/handoff',
     N8N_WEBHOOK_LEAD_DISQUALIFIED: '/webhook/lead-disqualified',
     N8N_WEBHOOK_MEETING_REQUESTED: '/webhook/meeting-requested',
+    N8N_WEBHOOK_HANDOFF_UNANSWERED: '/webhook/handoff-unanswered',
+    N8N_WEBHOOK_DATA_ERASED: '/webhook/data-erased',
     BOT_DEBOUNCE_MS: '50',
     BOT_MAX_WAIT_MS: '500',
     CHATWOOT_TIMEOUT_MS: '1000',
