@@ -27,9 +27,22 @@ const erase = async (p: Pipeline, accountId: number, contactId: number, token?: 
   return { statusCode: res.statusCode, body: await res.body.json() as Record<string, unknown> }
 }
 
-describe('opt-out', () => {
-  it('labels the conversation, and the bot stays silent for that contact in a new conversation, which a person gets', async () => {
-    const p = await start()
+const optOutPrefix = uniquePrefix()
+const stores: Array<[string, Record<string, string>, boolean]> = [
+  ['embedded store', {}, true],
+  ['Redis', { REDIS_URL, REDIS_KEY_PREFIX: optOutPrefix }, redisAvailable],
+]
+
+describe.each(stores)('opt-out (%s)', (_name, env, available) => {
+  afterAll(async () => {
+    if (env['REDIS_URL'] === undefined || !available) return
+    const r = createTestRedis()
+    await cleanPrefix(r, optOutPrefix)
+    r.disconnect()
+  })
+
+  it.skipIf(!available)('labels the conversation, and the bot stays silent for that contact in a new conversation, which a person gets', async () => {
+    const p = await start(env)
     const first = { accountId: 1, conversationId: 7301 }
     const second = { accountId: 1, conversationId: 7302 }
     await p.say(first, 'Olá, quero saber mais', { contactId: 777 })
