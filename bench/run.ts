@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { cpus } from 'node:os'
 import autocannon from 'autocannon'
+import { cpuPerRequest } from './cpu.js'
 import { measureEndToEnd } from './e2e.js'
 import { nextWebhook } from './payload.js'
 import { measureRss } from './rss.js'
@@ -12,11 +13,11 @@ import { steadyLatency, type Steady } from './steady.js'
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3)
 const DURATION = Number(process.env['BENCH_SECONDS'] ?? 5)
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 50)
-const TARGETS = (process.env['BENCH_TARGETS'] ?? 'bare,bare-logged,buffer-parser,rawbody-plugin,webhook-memory,webhook-redis').split(',')
+const TARGETS = (process.env['BENCH_TARGETS'] ?? 'bare,bare-logged,buffer-parser,rawbody-plugin,webhook-memory,webhook-redis,webhook-redis-intake').split(',')
 /** The fixed rate at which latency is read (flat-out latency is only queueing). */
 const FIXED_RATE = Number(process.env['BENCH_FIXED_RATE'] ?? 5000)
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379/15'
-const EXTRAS = (process.env['BENCH_EXTRAS'] ?? 'fixed-rate,e2e,rss').split(',')
+const EXTRAS = (process.env['BENCH_EXTRAS'] ?? 'cpu,fixed-rate,e2e,rss').split(',')
 
 interface Sample { rps: number, p50: number, p99: number, non2xx: number }
 
@@ -79,6 +80,22 @@ console.log('|---|---|---|---|---|---|')
 for (const [kind, list] of samples) {
   const rps = median(list.map((s) => s.rps))
   console.log(`| ${kind} | ${rps.toFixed(0)} | ${base > 0 ? (rps / base).toFixed(2) : '-'} | ${median(list.map((s) => s.p50))} | ${median(list.map((s) => s.p99))} | ${list.reduce((n, s) => n + s.non2xx, 0)} |`)
+}
+
+if (EXTRAS.includes('cpu')) {
+  const requests = Number(process.env['BENCH_CPU_REQUESTS'] ?? 30_000)
+  console.log(`\nCPU time per request (µs; ${requests} requests after as many to warm up; from /proc and Redis INFO, so steady on a busy machine):`)
+  console.log('| target | server | Redis | load generator | server ÷ bare |')
+  console.log('|---|---|---|---|---|')
+  let bareUs = 0
+  for (const kind of ['bare', 'webhook-memory', 'webhook-redis', 'webhook-redis-intake']) {
+    const { port, child } = await start(kind)
+    const s = await cpuPerRequest(kind, port, child.pid ?? 0, REDIS_URL, requests)
+    child.kill('SIGTERM')
+    await once(child, 'exit')
+    if (kind === 'bare') bareUs = s.serverUs
+    console.log(`| ${kind} | ${s.serverUs.toFixed(0)} | ${s.redisUs.toFixed(0)} | ${s.loadUs.toFixed(0)} | ${bareUs > 0 ? (s.serverUs / bareUs).toFixed(2) : '-'} |`)
+  }
 }
 
 if (EXTRAS.includes('fixed-rate')) {

@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import rawBody from 'fastify-raw-body'
 import { pino } from 'pino'
 import { BENCH_SECRET } from './payload.js'
+import { cleanPrefix } from '../test/helpers/redis-keys.js'
 
 // The webhook targets run the compiled dist/ (what production runs), typed from the sources.
 // `npm run bench` builds first.
@@ -51,8 +52,9 @@ async function bufferParser (): Promise<FastifyInstance> {
   return app
 }
 
-async function webhook (redisUrl: string | undefined): Promise<FastifyInstance> {
+async function webhook (redisUrl: string | undefined, workerEnabled = true): Promise<FastifyInstance> {
   const config = loadConfig({
+    WORKER_ENABLED: String(workerEnabled),
     APP_ENV: 'test',
     CHATWOOT_WEBHOOK_SECRET: BENCH_SECRET,
     CONVERSATION_RATE_LIMIT_REQUESTS: '1000000',
@@ -93,6 +95,8 @@ const builders: Record<string, () => Promise<FastifyInstance>> = {
   'buffer-parser': bufferParser,
   'webhook-memory': () => webhook(undefined),
   'webhook-redis': () => webhook(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379/15'),
+  // A webhook-only replica (WORKER_ENABLED=false): the intake path alone, as its own replicas run it.
+  'webhook-redis-intake': () => webhook(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379/15', false),
 }
 
 const build = builders[kind]
@@ -106,5 +110,7 @@ process.on('SIGTERM', () => {
     const cpu = process.cpuUsage()
     process.stderr.write(`${kind} cpu user ${(cpu.user / 1e6).toFixed(2)} s system ${(cpu.system / 1e6).toFixed(2)} s\n`)
   }
-  app.close().then(() => process.exit(0), () => process.exit(1))
+  // Nobody runs what an intake-only target queued: its keys go with it.
+  const cleanup = kind === 'webhook-redis-intake' && app.redis !== undefined ? cleanPrefix(app.redis, `bench:${process.pid}:`) : Promise.resolve(0)
+  cleanup.then(() => app.close()).then(() => process.exit(0), () => process.exit(1))
 })
