@@ -282,20 +282,20 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
     now,
   })
 
-  /** A contact who opted out writes again (a new conversation): a person sees it, the bot says nothing. */
-  const silentForOptedOut = async (state: ConversationState, jobs: readonly MessageJob[], contact: ContactRef, playbook: Playbook): Promise<ConversationState> => {
+  /** A lead who opted out (here, or in an earlier conversation) writes again: a person reads it, the bot says nothing. */
+  const silentForOptedOut = async (state: ConversationState, jobs: readonly MessageJob[], contact: ContactRef | undefined, playbook: Playbook): Promise<ConversationState> => {
     const next: ConversationState = {
       ...state,
       stage: 'opted_out',
       owner: 'human',
       handoffReason: 'contact_opted_out',
-      contactId: contact.contactId,
+      contactId: contact?.contactId ?? state.contactId,
       inboxId: jobs.at(-1)?.inboxId ?? state.inboxId,
       answeredMessageIds: answered(state, jobs.map((j) => j.messageId)),
       updatedAt: now(),
     }
-    observe.transition(state.stage, 'opted_out')
-    log.info(ids(state.ref), 'Contact opted out of the bot earlier: handed to a person without a reply')
+    if (state.stage !== 'opted_out') observe.transition(state.stage, 'opted_out')
+    log.info(ids(state.ref), 'The lead opted out earlier: handed to a person without a reply')
     return { ...next, handoffPending: !await handOff(next, 'contact_opted_out', playbook) }
   }
 
@@ -507,6 +507,9 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
             state = await leadTurn(state, fresh, playbook, fence)
             leadTurnRan = true
           }
+        } else if (fresh.length > 0 && state.stage === 'opted_out' && state.owner === 'bot') {
+          // The lead opted out and writes again: the bot stays silent, but a person reads it.
+          state = await silentForOptedOut(state, fresh, contactOf(state, fresh), playbook)
         } else if (fresh.length > 0) {
           // A human has it (or the lead opted out): remember the ids, not the words.
           state = { ...state, answeredMessageIds: answered(state, fresh.map((j) => j.messageId)) }

@@ -257,8 +257,11 @@ describe('the SDR bot through the real pipeline (scripted brain)', () => {
     await settle(p)
     await p.say(ref, 'oi?')
     await settle(p)
+    // Never another bot message; what the lead wrote goes to a person, with a note saying why.
     expect(p.replies(ref)).toHaveLength(0)
-    expect(p.notes(ref)).toHaveLength(0)
+    expect(p.notes(ref)).toHaveLength(1)
+    expect(p.notes(ref)[0]?.content).toMatch(/do-not-contact/)
+    expect(p.chatwoot.conversation(ref).status).toBe('open')
   })
 
   it('retries a handoff that could not open the conversation when the lead writes again, without answering', async () => {
