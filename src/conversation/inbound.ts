@@ -110,9 +110,14 @@ const str = (v: string | null | undefined): string | undefined => (v === null ||
 /** Keys that identify the same event however Chatwoot delivered it (FACTS.md §6). */
 function dedupeKeys (tag: string, eventKey: string, deliveryId: string | undefined, eventId: string | undefined): string[] {
   const keys = [`${tag}:dedupe:event:${eventKey}`]
-  if (deliveryId !== undefined) keys.push(`${tag}:dedupe:delivery:${deliveryId}`)
-  if (eventId !== undefined) keys.push(`${tag}:dedupe:event_id:${eventId}`)
+  if (deliveryId !== undefined) keys.push(`${tag}:dedupe:delivery:${boundedId(deliveryId)}`)
+  if (eventId !== undefined) keys.push(`${tag}:dedupe:event_id:${boundedId(eventId)}`)
   return keys
+}
+
+/** Chatwoot's ids are UUIDs; anything much longer is hashed, so a key's size never follows a sender's whim. */
+function boundedId (id: string): string {
+  return id.length <= 64 ? id : `h:${createHash('sha256').update(id).digest('hex')}`
 }
 
 function submittedText (attrs: Record<string, unknown> | null | undefined): string | undefined {

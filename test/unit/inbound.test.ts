@@ -125,6 +125,24 @@ describe('classifyEvent: what the bot acts on', () => {
   })
 })
 
+describe('classifyEvent: a human agent\'s answer', () => {
+  const fromAgent = (mutate: (m: MessageFixture) => void = () => {}) => message((m) => {
+    m.message_type = 'outgoing'
+    m.sender = { id: 1, name: 'Carla', type: 'user' }
+    m.conversation.status = 'open'
+    mutate(m)
+  })
+
+  it('is an agent_reply job for its conversation, whatever the status (the handoff watchdog waits for it)', () => {
+    const job = expectAct(classify(fromAgent())).job
+    expect(job).toMatchObject({ kind: 'agent_reply', ref: { accountId: 3, conversationId: 1487 }, messageId: 90211 })
+  })
+
+  it('a private note by an agent is not an answer to the lead', () => {
+    expect(classify(fromAgent((m) => { m.private = true }))).toMatchObject({ outcome: 'ignored' })
+  })
+})
+
 describe('classifyEvent: what the bot ignores, and why', () => {
   it.each<[string, () => { event: string }, string]>([
     ['the bot\'s own outgoing message', () => message(undefined, 'message_created.outgoing.agent_bot_self'), 'not_incoming'],
@@ -199,6 +217,16 @@ describe('dedupe keys', () => {
     expect(conversationTag({ accountId: 3, conversationId: 1487 })).toBe(TAG)
     // Redis Cluster hashes only the part inside the first {...}: every key lands in one slot.
     for (const key of keys) expect(key.match(/\{[^}]*\}/)?.[0]).toBe(TAG)
+  })
+
+  it('bound a long delivery id or event_id by hashing it, and keep distinct ids distinct', () => {
+    const long = 'x'.repeat(10_000)
+    const keys = keysOf(classify(message((m) => { m.event_id = `${long}a` }), { deliveryId: long }))
+    expect(Math.max(...keys.map((k) => k.length))).toBeLessThan(120)
+    const other = keysOf(classify(message((m) => { m.event_id = `${long}b` }), { deliveryId: long }))
+    expect(keys.find((k) => k.includes(':event_id:'))).not.toBe(other.find((k) => k.includes(':event_id:')))
+    // A UUID stays readable.
+    expect(keysOf(classify(message(), { deliveryId: DELIVERY }))).toContain(`${TAG}:dedupe:delivery:${DELIVERY}`)
   })
 
   it('always include (event, message id), with or without delivery id', () => {
