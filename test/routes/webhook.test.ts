@@ -124,6 +124,16 @@ describe('webhook: refused signatures', () => {
     expect(t.jobs).toHaveLength(0)
   })
 
+  it('WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS moves the window: 392 s late passes at 400, fails at 60', async () => {
+    const late = createTestClock((VECTOR_TIMESTAMP + 392) * 1000)
+    const wide = await start({ WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS: '400' }, {}, late)
+    expectAccepted(await postWebhook(wide.url, CHATWOOT_VECTOR.body, { 'content-type': 'application/json', ...CHATWOOT_VECTOR.headers }))
+    const tight = await start({ WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS: '60' }, {}, createTestClock((VECTOR_TIMESTAMP + 61) * 1000))
+    const r = await postWebhook(tight.url, CHATWOOT_VECTOR.body, { 'content-type': 'application/json', ...CHATWOOT_VECTOR.headers })
+    expectRefused(r, 401, 'INVALID_SIGNATURE')
+    expect(bodyOf(r)['message']).toContain('stale_timestamp')
+  })
+
   it('a timestamp from the future beyond the window → 401 future_timestamp', async () => {
     const t = await start({}, {}, createTestClock((VECTOR_TIMESTAMP - 301) * 1000))
     const r = await postWebhook(t.url, CHATWOOT_VECTOR.body, { 'content-type': 'application/json', ...CHATWOOT_VECTOR.headers })
