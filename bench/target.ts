@@ -1,6 +1,7 @@
 // One benchmark target per process, so the load generator never shares its event loop.
 // Usage: tsx bench/target.ts <bare|rawbody-plugin|buffer-parser|webhook-memory|webhook-redis>
 import { createHmac } from 'node:crypto'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import rawBody from 'fastify-raw-body'
 import { pino } from 'pino'
@@ -102,10 +103,16 @@ const builders: Record<string, () => Promise<FastifyInstance>> = {
 const build = builders[kind]
 if (build === undefined) throw new Error(`unknown target ${kind}`)
 const app = await build()
+// BENCH_ELD=1: the target's own event-loop delay, printed at exit (is a stall ours or the load generator's?).
+const loopDelay = process.env['BENCH_ELD'] !== undefined ? monitorEventLoopDelay({ resolution: 1 }) : undefined
+loopDelay?.enable()
 await app.listen({ port: 0, host: '127.0.0.1' })
 const address = app.server.address()
 process.stdout.write(`READY ${typeof address === 'object' && address !== null ? address.port : 0}\n`)
 process.on('SIGTERM', () => {
+  if (loopDelay !== undefined) {
+    process.stderr.write(`${kind} event-loop delay p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms max ${(loopDelay.max / 1e6).toFixed(1)} ms\n`)
+  }
   if (process.env['BENCH_CPU'] !== undefined) {
     const cpu = process.cpuUsage()
     process.stderr.write(`${kind} cpu user ${(cpu.user / 1e6).toFixed(2)} s system ${(cpu.system / 1e6).toFixed(2)} s\n`)
