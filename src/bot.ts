@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis'
 import { createChatwootClient } from './clients/chatwoot.js'
 import type { OnCall, RetryPolicy } from './clients/http.js'
 import { createN8nClient, type N8nWorkflow } from './clients/n8n.js'
-import { createOpenAiClient } from './clients/openai.js'
+import type { LlmClient, LlmRequest, OpenAiClientOptions } from './clients/openai.js'
 import type { Config } from './config.js'
 import { createFallbackBrain, type Brain } from './conversation/brain.js'
 import { conversationTag, type ConversationRef } from './conversation/inbound.js'
@@ -52,6 +52,21 @@ function unconfiguredChatwoot (): ChatwootPort {
     mergeCustomAttributes: fail,
     addLabels: fail,
     updateContact: fail,
+  }
+}
+
+/**
+ * The OpenAI SDK is imported only when a key is set (about 13 MB resident otherwise paid by the
+ * scripted brain alone). The import starts at wiring time, so the first turn does not wait for it.
+ */
+function lazyOpenAiClient (options: OpenAiClientOptions): LlmClient {
+  const client = import('./clients/openai.js').then((m) => m.createOpenAiClient(options))
+  // A failed import surfaces on each call (the fallback brain answers), not as an unhandled rejection.
+  client.catch(() => undefined)
+  return {
+    async complete<T> (req: LlmRequest<T>) {
+      return await (await client).complete(req)
+    },
   }
 }
 
@@ -122,7 +137,7 @@ export function createBot (deps: BotDeps): Bot {
 
   const { apiKey } = config.openai
   const primary: Brain | undefined = apiKey !== undefined
-    ? createOpenAiBrain(createOpenAiClient({ apiKey, baseUrl: config.openai.baseUrl, model: config.openai.model, timeoutMs: config.openai.timeoutMs, maxTokens: config.openai.maxTokens, onCall }))
+    ? createOpenAiBrain(lazyOpenAiClient({ apiKey, baseUrl: config.openai.baseUrl, model: config.openai.model, timeoutMs: config.openai.timeoutMs, maxTokens: config.openai.maxTokens, onCall }))
     : undefined
   const brain = createFallbackBrain(primary, createScriptedBrain(), (e) => {
     metrics.brainCalls.inc({ adapter: e.adapter, outcome: e.outcome })

@@ -5,7 +5,6 @@ import type { Clock } from '../lib/clock.js'
 import type { Metrics } from '../lib/metrics.js'
 import { createFailoverStores } from '../stores/failover.js'
 import { createMemoryStores } from '../stores/memory.js'
-import { createRedisAdmission, createRedisClient, createRedisDedupeStore, createRedisEraser, createRedisHealth, createRedisRateLimitStore } from '../stores/redis.js'
 import type { Stores } from '../stores/types.js'
 
 declare module 'fastify' {
@@ -27,14 +26,17 @@ export interface StoresPluginOptions {
 /** Memory stores by default; Redis-first with memory fail-over when Redis is configured. */
 export default fp<StoresPluginOptions>(async (app, opts) => {
   const memory = createMemoryStores(opts.clock)
-  const owned = opts.redis === undefined && opts.config.redis.url !== undefined
-  const redis = opts.redis ?? (opts.config.redis.url !== undefined ? createRedisClient(opts.config.redis.url) : undefined)
-
-  if (redis === undefined) {
+  // An injected client, or the URL of one we create (and then own).
+  const source = opts.redis ?? opts.config.redis.url
+  if (source === undefined) {
     app.decorate('stores', memory)
     app.decorate('redis', undefined)
     return
   }
+  // Loaded only with Redis: ioredis alone is about 20 MB of the embedded store's resident memory.
+  const { createRedisAdmission, createRedisClient, createRedisDedupeStore, createRedisEraser, createRedisHealth, createRedisRateLimitStore } = await import('../stores/redis.js')
+  const owned = typeof source === 'string'
+  const redis = typeof source === 'string' ? createRedisClient(source) : source
 
   let lastWarn = 0
   const setUp = (up: boolean): void => { opts.metrics.redisUp.set(up ? 1 : 0) }
