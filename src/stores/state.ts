@@ -28,17 +28,23 @@ interface FencedRedis extends Redis {
 
 const MAX_MEMORY_DOCS = 100_000
 
+const utf8 = new TextEncoder()
+const fromUtf8 = new TextDecoder()
+
 export function createMemoryStateStore (clock: Clock): StateStore {
   // Kept as JSON so a caller can never mutate the stored copy; the idlest conversation goes first when full.
-  const docs = new ExpiringMap<string>(() => clock.now(), MAX_MEMORY_DOCS)
+  // As UTF-8 bytes rather than a string: one accented letter or emoji in a reply makes V8 keep the
+  // whole document at two bytes a character, in pieces, on the JS heap, where every document
+  // counts towards the old generation V8 then grows to a multiple of. The bytes sit outside it.
+  const docs = new ExpiringMap<Uint8Array>(() => clock.now(), MAX_MEMORY_DOCS)
   return {
     async load (key) {
-      const json = docs.get(key)
-      return json === undefined ? undefined : JSON.parse(json)
+      const bytes = docs.get(key)
+      return bytes === undefined ? undefined : JSON.parse(fromUtf8.decode(bytes))
     },
     async save (key, value, ttlSeconds) {
       // One process, one runner per conversation: there is nobody to fence out.
-      docs.set(key, JSON.stringify(value), ttlSeconds * 1000)
+      docs.set(key, utf8.encode(JSON.stringify(value)), ttlSeconds * 1000)
       return true
     },
     async delete (key) {
