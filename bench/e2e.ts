@@ -8,6 +8,7 @@ import { request } from 'undici'
 import { startFakeChatwoot } from '../test/helpers/fake-chatwoot.js'
 import { startFakeOpenAi } from '../test/helpers/fake-openai.js'
 import { BENCH_SECRET, signedMessage } from './payload.js'
+import { serviceNodeFlags } from './service-command.js'
 
 export interface EndToEnd { sent: number, replied: number, p50: number, p99: number, max: number }
 
@@ -35,7 +36,7 @@ export async function measureEndToEnd (opts: { redisUrl: string | undefined, rat
     }
   })
 
-  const argv = [process.execPath, '--import', 'tsx', new URL('./target.ts', import.meta.url).pathname, 'e2e']
+  const argv = [process.execPath, ...serviceNodeFlags(), '--import', 'tsx', new URL('./target.ts', import.meta.url).pathname, 'e2e']
   const [cmd = process.execPath, ...args] = opts.pin ? ['taskset', '-c', '0', ...argv] : argv
   const child = spawn(cmd, args, {
     stdio: ['ignore', 'pipe', 'inherit'],

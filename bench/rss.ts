@@ -1,5 +1,5 @@
 // Memory with many active conversations in the embedded (in-memory) store, as ops would see it:
-// the production entry (`node dist/server.js`, no Redis, scripted brain, debounce 0) takes
+// the production entry (the image's `node <flags> dist/server.js`, no Redis, scripted brain, debounce 0) takes
 // BENCH_CONVERSATIONS conversations × 2 lead messages over HTTP; its RSS is read from /proc before
 // and after. Chatwoot is a stand-in here that keeps nothing, so only the service's memory counts.
 import { spawn } from 'node:child_process'
@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { request } from 'undici'
 import { BENCH_SECRET, signedMessage } from './payload.js'
+import { serviceNodeFlags } from './service-command.js'
 
 const CONVERSATIONS = Number(process.env['BENCH_CONVERSATIONS'] ?? 10_000)
 const IN_FLIGHT = Number(process.env['BENCH_RSS_IN_FLIGHT'] ?? 32)
@@ -18,7 +19,7 @@ const rssMb = (pid: number): number => {
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-export async function measureRss (pin: boolean): Promise<{ conversations: number, idleMb: number, loadedMb: number }> {
+export async function measureRss (pin: boolean): Promise<{ command: string, conversations: number, idleMb: number, loadedMb: number }> {
   // A Chatwoot that accepts everything and remembers nothing.
   let nextId = 1
   const chatwoot = createServer((req, res) => {
@@ -35,7 +36,8 @@ export async function measureRss (pin: boolean): Promise<{ conversations: number
   const cwPort = typeof cwAddress === 'object' && cwAddress !== null ? cwAddress.port : 0
 
   const port = 20_000 + Math.floor(Math.random() * 20_000)
-  const argv = [process.execPath, new URL('../dist/server.js', import.meta.url).pathname]
+  const flags = serviceNodeFlags()
+  const argv = [process.execPath, ...flags, new URL('../dist/server.js', import.meta.url).pathname]
   const [cmd = process.execPath, ...args] = pin ? ['taskset', '-c', '0', ...argv] : argv
   const child = spawn(cmd, args, {
     stdio: 'ignore',
@@ -96,7 +98,7 @@ export async function measureRss (pin: boolean): Promise<{ conversations: number
   child.kill('SIGTERM')
   await once(child, 'exit')
   chatwoot.close()
-  return { conversations: CONVERSATIONS, idleMb, loadedMb }
+  return { command: ['node', ...flags, 'dist/server.js'].join(' '), conversations: CONVERSATIONS, idleMb, loadedMb }
 }
 
 if (import.meta.url === `file://${process.argv[1] ?? ''}`) console.log(JSON.stringify(await measureRss(false)))

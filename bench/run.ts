@@ -8,6 +8,7 @@ import { cpuPerRequest } from './cpu.js'
 import { measureEndToEnd } from './e2e.js'
 import { nextWebhook } from './payload.js'
 import { measureRss } from './rss.js'
+import { serviceNodeFlags } from './service-command.js'
 import { steadyLatency, type Steady } from './steady.js'
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3)
@@ -31,7 +32,8 @@ function hasTaskset (): boolean {
 }
 
 async function start (kind: string): Promise<{ port: number, child: ChildProcess }> {
-  const argv = [process.execPath, '--import', 'tsx', new URL('./target.ts', import.meta.url).pathname, kind]
+  // Every target runs with the image's Node flags, bare Fastify included: same runtime, fair ratios.
+  const argv = [process.execPath, ...serviceNodeFlags(), '--import', 'tsx', new URL('./target.ts', import.meta.url).pathname, kind]
   const [cmd = process.execPath, ...args] = PIN ? ['taskset', '-c', '0', ...argv] : argv
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
@@ -129,5 +131,5 @@ if (EXTRAS.includes('e2e')) {
 
 if (EXTRAS.includes('rss')) {
   const r = await measureRss(PIN)
-  console.log(`\nRSS of node dist/server.js (in-memory store): ${r.idleMb} MB idle, ${r.loadedMb} MB with ${r.conversations} active conversations (2 lead turns each, read after the burst settled)`)
+  console.log(`\nRSS of ${r.command} (in-memory store): ${r.idleMb} MB idle, ${r.loadedMb} MB with ${r.conversations} active conversations (2 lead turns each, read after the burst settled)`)
 }
