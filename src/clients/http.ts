@@ -192,8 +192,12 @@ export async function requestJson<T> (opts: RequestJsonOptions<T>): Promise<T | 
   for (let attempt = 1; ; attempt++) {
     const started = performance.now()
     const elapsed = (): number => Math.round(performance.now() - started)
-    const deadline = AbortSignal.timeout(opts.timeoutMs)
-    const signal = opts.signal === undefined ? deadline : AbortSignal.any([deadline, opts.signal])
+    // Not AbortSignal.timeout: its timer, signal and finalization record outlive a call answered in
+    // a millisecond by the whole deadline, so under load each call left them for the old generation.
+    const deadline = new AbortController()
+    const timer = setTimeout(() => deadline.abort(new DOMException(`deadline of ${opts.timeoutMs} ms passed`, 'TimeoutError')), opts.timeoutMs)
+    timer.unref()
+    const signal = opts.signal === undefined ? deadline.signal : AbortSignal.any([deadline.signal, opts.signal])
     let failure: Failure | undefined
     let answer: { status: number, text: string } | undefined
     let status: number | undefined
@@ -223,9 +227,11 @@ export async function requestJson<T> (opts: RequestJsonOptions<T>): Promise<T | 
       const code = errorCode(err)
       let reason: FailureReason = 'network'
       if (opts.signal?.aborted === true) reason = 'aborted'
-      else if (deadline.aborted || (err instanceof Error && err.name === 'TimeoutError') || (code !== undefined && TIMEOUT_CODES.has(code))) reason = 'timeout'
+      else if (deadline.signal.aborted || (err instanceof Error && err.name === 'TimeoutError') || (code !== undefined && TIMEOUT_CODES.has(code))) reason = 'timeout'
       // A 2xx whose body broke off counts as a failed attempt too; keep its status for the record.
       failure = status !== undefined ? { status, reason, code } : { reason, code }
+    } finally {
+      clearTimeout(timer)
     }
 
     if (answer !== undefined && opts.schema !== undefined) {

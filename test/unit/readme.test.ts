@@ -23,7 +23,7 @@ describe('README.md', () => {
   it('gives the start and test commands, and both are scripts that exist', () => {
     expect(readme).toContain('npm ci && npm start')
     expect(readme).toContain('npm test')
-    expect(scripts['start']).toBe('node dist/server.js')
+    expect(scripts['start']).toBe('node --max-old-space-size=1024 dist/server.js')
     expect(scripts['prestart']).toBe('npm run build')
     expect(scripts['test']).toMatch(/lint.*typecheck.*vitest run/)
   })
