@@ -233,6 +233,7 @@ export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise
       ...(deps.chatwoot !== undefined ? { chatwoot: deps.chatwoot } : {}),
     })
     : undefined
+  await bot.worker?.ready()
 
   await app.register(webhookRoutes, { config, clock, stores: app.stores, queue, metrics })
   const adminToken = config.admin.token

@@ -57,13 +57,15 @@ function unconfiguredChatwoot (): ChatwootPort {
 
 /**
  * The OpenAI SDK is imported only when a key is set (about 13 MB resident otherwise paid by the
- * scripted brain alone). The import starts at wiring time, so the first turn does not wait for it.
+ * scripted brain alone). The import starts at wiring time and the app waits for it before it
+ * listens (Bot.ready): on a small machine it takes up to a second, which the first leads would wait.
  */
-function lazyOpenAiClient (options: OpenAiClientOptions): LlmClient {
+function lazyOpenAiClient (options: OpenAiClientOptions): LlmClient & { ready: Promise<unknown> } {
   const client = import('./clients/openai.js').then((m) => m.createOpenAiClient(options))
   // A failed import surfaces on each call (the fallback brain answers), not as an unhandled rejection.
-  client.catch(() => undefined)
+  const ready = client.catch(() => undefined)
   return {
+    ready,
     async complete<T> (req: LlmRequest<T>) {
       return await (await client).complete(req)
     },
@@ -93,6 +95,8 @@ function isStateDocument (doc: unknown): doc is ConversationState {
 export interface Bot extends ConversationWorker {
   /** Tells n8n a contact was erased when no conversation of theirs was left to erase. */
   notifyErased (contact: { accountId: number, contactId: number }): void
+  /** Resolves once what the first turn needs is loaded (the OpenAI SDK, when a key is set). */
+  ready (): Promise<void>
 }
 
 export function createBot (deps: BotDeps): Bot {
@@ -136,9 +140,10 @@ export function createBot (deps: BotDeps): Bot {
     : { trigger: async (workflow, payload, key) => { await outbox.add({ workflow, payload, key }); return 'queued' } }
 
   const { apiKey } = config.openai
-  const primary: Brain | undefined = apiKey !== undefined
-    ? createOpenAiBrain(lazyOpenAiClient({ apiKey, baseUrl: config.openai.baseUrl, model: config.openai.model, timeoutMs: config.openai.timeoutMs, maxTokens: config.openai.maxTokens, onCall }))
+  const llm = apiKey !== undefined
+    ? lazyOpenAiClient({ apiKey, baseUrl: config.openai.baseUrl, model: config.openai.model, timeoutMs: config.openai.timeoutMs, maxTokens: config.openai.maxTokens, onCall })
     : undefined
+  const primary: Brain | undefined = llm !== undefined ? createOpenAiBrain(llm) : undefined
   const brain = createFallbackBrain(primary, createScriptedBrain(), (e) => {
     metrics.brainCalls.inc({ adapter: e.adapter, outcome: e.outcome })
     if (e.adapter === 'openai') {
@@ -188,6 +193,9 @@ export function createBot (deps: BotDeps): Bot {
   })
   return {
     ...worker,
+    async ready () {
+      await llm?.ready
+    },
     notifyErased (contact) {
       const at = deps.clock.now()
       workflows.trigger('data_erased', erasurePayload({ accountId: contact.accountId, conversationId: undefined }, contact.contactId, 'admin', at), `{c:${contact.accountId}:${contact.contactId}}:data_erased:${at}`)
