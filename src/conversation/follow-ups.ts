@@ -1,11 +1,10 @@
 import { z } from 'zod'
 import type { BusinessHours } from './business-hours.js'
+import { localized } from './localized.js'
 
 // When a lead goes quiet mid-qualification the bot nudges them, a few times at most, at the
 // playbook's delays, in business hours when the playbook has them. Planning is pure: the worker
 // keeps the plan in the conversation state and a timer puts it into the conversation's lane.
-
-const localized = z.record(z.string().min(2), z.string().min(1))
 
 export const followUpsSchema = z.object({
   /** One entry per follow-up, in order; each delay counts from the bot's previous message. */

@@ -4,12 +4,11 @@ import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { BusinessHours, businessHoursSchema } from './business-hours.js'
 import { followUpsSchema, watchdogSchema } from './follow-ups.js'
+import { localized, type Localized } from './localized.js'
+
+export type { Localized }
 
 // The bot's script, edited by the sales team: YAML (comments allowed) or JSON, validated at start.
-
-/** Text per language tag ("pt-BR", "en", "es"); the playbook's language is the fallback. */
-const localized = z.record(z.string().min(2), z.string().min(1))
-export type Localized = z.infer<typeof localized>
 
 const fieldKey = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'field keys are lower_snake_case')
 
@@ -195,6 +194,19 @@ export function localize (text: Localized, language: string, fallback: string): 
   const base = language.split('-')[0] ?? language
   const exact = text[language] ?? text[base] ?? Object.entries(text).find(([k]) => k.split('-')[0] === base)?.[1]
   return exact ?? text[fallback] ?? Object.values(text)[0] ?? ''
+}
+
+/**
+ * A playbook text as this lead reads it: in their language, with {name} (their first name),
+ * {persona} and any `extra` placeholders filled.
+ */
+export function leadText (
+  playbook: Playbook,
+  text: Localized,
+  lead: { readonly language: string, readonly fields: Readonly<Record<string, string>> },
+  extra: Readonly<Record<string, string>> = {}
+): string {
+  return fillTemplate(localize(text, lead.language, playbook.language), { name: lead.fields['name']?.split(' ')[0], persona: playbook.persona.name, ...extra })
 }
 
 /**

@@ -1,6 +1,6 @@
 import { planFollowUp, sendableAt, watchdogDueAt } from './follow-ups.js'
 import { conversationTag, type ConversationJob, type ConversationRef, type TimerJob } from './inbound.js'
-import { businessHoursOf, fillTemplate, localize, type Playbook } from './playbook.js'
+import { businessHoursOf, leadText, type Playbook } from './playbook.js'
 import type { NewestMessage } from '../lib/reply-landed.js'
 import type { ConversationState, Workflow } from './types.js'
 
@@ -108,7 +108,7 @@ export function createScheduledWork (deps: ScheduledDeps) {
     if (conversation.canReply === false) return done('cannot_reply')
     const cleared: ConversationState = { ...state, followUp: undefined }
     await deps.commit(cleared, fence)
-    const text = fillTemplate(localize(step.text, state.language, playbook.language), { name: state.fields['name']?.split(' ')[0], persona: playbook.persona.name })
+    const text = leadText(playbook, step.text, state)
     const sent = await deps.send(cleared, text, `sdr-follow-up:${conversationTag(state.ref)}:${planned.step}:${planned.dueAt}`, playbook)
     if (sent === undefined) {
       observe.followUp('failed')
@@ -147,7 +147,7 @@ export function createScheduledWork (deps: ScheduledDeps) {
     log.warn({ ...ids(state.ref), waitedMinutes }, 'Handoff unanswered: no human answered in time')
     const holding = playbook.handoff_watchdog?.holding_message
     if (holding === undefined || conversation?.canReply === false) return cleared
-    const text = fillTemplate(localize(holding, state.language, playbook.language), { name: state.fields['name']?.split(' ')[0], persona: playbook.persona.name })
+    const text = leadText(playbook, holding, state)
     return await deps.send(cleared, text, `sdr-holding:${conversationTag(state.ref)}:${planned.since}`, playbook) ?? cleared
   }
 

@@ -1,5 +1,5 @@
 import { budgetExhausted } from './costs.js'
-import { businessHoursOf, fillTemplate, localize, type Localized, type Playbook } from './playbook.js'
+import { businessHoursOf, leadText, type Localized, type Playbook } from './playbook.js'
 import { disqualifyingField, isQualified, nextField, sanitizeFields } from './qualification.js'
 import type { Action, ConversationState, HandoffReason, MachineInput, Stage, Transition, TurnAnalysis, Workflow } from './types.js'
 
@@ -32,14 +32,6 @@ function onStatus (state: ConversationState, status: 'open' | 'pending' | 'resol
   // What was said while a human had it is not ours to re-read; the turn and cost budgets start again.
   const llm = state.llm === undefined ? undefined : { ...state.llm, budgetSpent: 0 }
   return { next: { ...state, owner: 'bot', stage, askedField: undefined, botTurns: 0, handoffReason: undefined, handoffPending: false, updatedAt: at, ...(llm !== undefined ? { llm } : {}) }, actions: NO_ACTIONS }
-}
-
-function text (playbook: Playbook, t: Localized, state: ConversationState): string {
-  return fillTemplate(localize(t, state.language, playbook.language), { name: firstName(state.fields['name']), persona: playbook.persona.name })
-}
-
-function firstName (name: string | undefined): string | undefined {
-  return name?.split(' ')[0]
 }
 
 /** Bounded at a sentence or word boundary, so a long model answer never floods the lead. */
@@ -91,7 +83,7 @@ function withOpeningHours (lead: Action[], state: ConversationState, playbook: P
   if (hours === undefined || hours.isOpen(at)) return lead
   const opens = hours.nextOpening(at)
   if (opens === undefined) return lead
-  const note = fillTemplate(localize(playbook.texts.out_of_hours, state.language, playbook.language), { next_open: hours.describe(opens, state.language) })
+  const note = leadText(playbook, playbook.texts.out_of_hours, state, { next_open: hours.describe(opens, state.language) })
   // Not cut to max_reply_chars: the lead must read both the handoff and when to expect an answer.
   return lead.map((a) => a.type === 'reply' ? { ...a, text: `${a.text}\n\n${note}` } : a)
 }
@@ -120,7 +112,7 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
     botTurns: state.botTurns + 1,
     updatedAt: at,
   }
-  const say = (t: Localized): Action => ({ type: 'reply', text: text(playbook, t, base) })
+  const say = (t: Localized): Action => ({ type: 'reply', text: leadText(playbook, t, base) })
   const isFirstTurn = state.stage === 'new'
   const max = playbook.limits.max_reply_chars
   // The model's words are untrusted: an answer that repeats the agents' private notes is dropped.
@@ -157,7 +149,7 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
   const ask = nextField(playbook, fields, state.askedCounts)
   if (state.stage !== 'qualified' && ask === undefined && isQualified(playbook, fields)) {
     const answer = analysis.intent === 'asks_question' ? modelReply : ''
-    const reply = boundReply([answer, text(playbook, playbook.texts.qualified, base)].filter((s) => s !== '').join('\n\n'), max)
+    const reply = boundReply([answer, leadText(playbook, playbook.texts.qualified, base)].filter((s) => s !== '').join('\n\n'), max)
     return handoff(base, 'qualified', [{ type: 'reply', text: reply }], playbook, true)
   }
   if (base.botTurns > playbook.limits.max_bot_turns) {
@@ -170,12 +162,12 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
 
   // Keep qualifying: the brain's answer or acknowledgement, then the next question from the playbook.
   const parts: string[] = []
-  if (isFirstTurn) parts.push(text(playbook, playbook.texts.greeting, base))
+  if (isFirstTurn) parts.push(leadText(playbook, playbook.texts.greeting, base))
   const answer = modelReply.trim()
   if (answer !== '') parts.push(answer)
-  else if (fieldsChanged && !isFirstTurn) parts.push(text(playbook, playbook.texts.acknowledge, base))
-  if (ask !== undefined) parts.push(text(playbook, ask.question, base))
-  else if (answer === '') parts.push(text(playbook, playbook.texts.out_of_scope, base))
+  else if (fieldsChanged && !isFirstTurn) parts.push(leadText(playbook, playbook.texts.acknowledge, base))
+  if (ask !== undefined) parts.push(leadText(playbook, ask.question, base))
+  else if (answer === '') parts.push(leadText(playbook, playbook.texts.out_of_scope, base))
 
   const reply: Action = ask?.choices !== undefined
     ? { type: 'reply', text: boundReply(parts.join('\n\n'), max), choices: ask.choices }

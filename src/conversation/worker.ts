@@ -4,7 +4,7 @@ import { conversationTag, type ConversationJob, type ConversationRef, type Erase
 import { createScheduledWork, type FollowUpOutcome, type TimerPort, type WatchdogOutcome } from './scheduled.js'
 import type { ContactRef } from '../stores/contacts.js'
 import { conversationStatusSchema } from './payloads.js'
-import { businessHoursOf, fillTemplate, localize, type Playbook } from './playbook.js'
+import { businessHoursOf, leadText, type Playbook } from './playbook.js'
 import { decide } from './state-machine.js'
 import { replyLanded, type NewestMessage } from '../lib/reply-landed.js'
 import { erasurePayload, handoffNote, qualificationAttributes, workflowPayload } from './summary.js'
@@ -119,14 +119,6 @@ export interface ConversationWorker {
 export function messageText (job: MessageJob): string {
   const parts = [job.text.trim(), ...job.attachments.map((a) => a.transcribedText?.trim() ?? '')].filter((s) => s !== '')
   return parts.join('\n')
-}
-
-/** The answer to an image, file, location or untranscribed audio: the playbook's `texts.media_only`. */
-function mediaOnlyText (playbook: Playbook, state: ConversationState): string {
-  return fillTemplate(localize(playbook.texts.media_only, state.language, playbook.language), {
-    name: state.fields['name']?.split(' ')[0],
-    persona: playbook.persona.name,
-  })
 }
 
 /** The bot's part of the conversation is over: a human has it, or the lead left the funnel. */
@@ -376,7 +368,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
     let turnCost: { promptTokens: number, completionTokens: number, cost: number } | undefined
     if (texts.length === 0) {
       // Only media the bot cannot read (an image, a file, a location, an audio without transcription).
-      analysis = { reply: mediaOnlyText(playbook, current), fields: {}, intent: 'other', language: current.language, confidence: 1 }
+      analysis = { reply: leadText(playbook, playbook.texts.media_only, current), fields: {}, intent: 'other', language: current.language, confidence: 1 }
     } else {
       const result = await brain.analyze({ state: current, messages: texts, playbook })
       analysis = result.analysis
