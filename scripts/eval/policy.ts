@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import type { Playbook } from '../../src/conversation/playbook.js'
 import { foldText } from './reply-language.js'
+import { isPattern } from './scenario.js'
 
 export const VIOLATION_KINDS = [
   'message_after_opt_out',
@@ -24,14 +25,7 @@ export interface Violation {
   readonly detail: string
 }
 
-const patternSchema = z.string().min(1).refine((s) => {
-  try {
-    RegExp(s, 'iu')
-    return true
-  } catch {
-    return false
-  }
-}, 'not a valid regular expression')
+const patternSchema = z.string().min(1).refine(isPattern, 'not a valid regular expression')
 
 export const policyFileSchema = z.object({
   /**

@@ -2,7 +2,7 @@
 // Validated with zod so a typo in a scenario fails loudly instead of silently scoring nothing.
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { parse as parseYaml } from 'yaml'
+import { parseDataFile } from '../../src/lib/data-file.js'
 import { z } from 'zod'
 import { HANDOFF_REASONS, INTENTS, STAGES, WORKFLOWS } from '../../src/conversation/types.js'
 
@@ -11,15 +11,18 @@ export type Channel = typeof CHANNELS[number]
 
 const nonEmpty = z.string().trim().min(1)
 
-/** A regular expression written as a string (matched case-insensitively). */
-const pattern = nonEmpty.refine((s) => {
+/** True when the string compiles as the case-insensitive regular expression scenarios and policies use. */
+export function isPattern (s: string): boolean {
   try {
     RegExp(s, 'iu')
     return true
   } catch {
     return false
   }
-}, 'not a valid regular expression')
+}
+
+/** A regular expression written as a string (matched case-insensitively). */
+const pattern = nonEmpty.refine(isPattern, 'not a valid regular expression')
 
 /**
  * What a field must hold. A string: the value contains it, compared without case, accents,
@@ -154,14 +157,8 @@ export class ScenarioFileError extends Error {
 
 /** Parses one scenario file (YAML or JSON); every problem is listed with its path. */
 export function parseScenarioFile (text: string, file: string): Scenario[] {
-  let raw: unknown
-  try {
-    raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text)
-  } catch (err) {
-    throw new ScenarioFileError(file, [`not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${err instanceof Error ? err.message : String(err)}`])
-  }
-  const parsed = scenarioFileSchema.safeParse(raw)
-  if (!parsed.success) throw new ScenarioFileError(file, parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`))
+  const parsed = parseDataFile(text, file, scenarioFileSchema)
+  if (!parsed.ok) throw new ScenarioFileError(file, parsed.problems)
   return parsed.data.scenarios
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
+import { parseDataFile } from '../lib/data-file.js'
 import { BusinessHours, businessHoursSchema } from './business-hours.js'
 import { followUpsSchema, watchdogSchema } from './follow-ups.js'
 import { localized, type Localized } from './localized.js'
@@ -168,16 +168,8 @@ export class PlaybookError extends Error {
 }
 
 export function parsePlaybook (text: string, source: string): Playbook {
-  let raw: unknown
-  try {
-    raw = source.endsWith('.json') ? JSON.parse(text) : parseYaml(text)
-  } catch (err) {
-    throw new PlaybookError(source, [`not valid ${source.endsWith('.json') ? 'JSON' : 'YAML'}: ${err instanceof Error ? err.message : String(err)}`])
-  }
-  const parsed = playbookSchema.safeParse(raw)
-  if (!parsed.success) {
-    throw new PlaybookError(source, parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`))
-  }
+  const parsed = parseDataFile(text, source, playbookSchema)
+  if (!parsed.ok) throw new PlaybookError(source, parsed.problems)
   const version = createHash('sha256').update(text).digest('hex').slice(0, 12)
   return Object.freeze({ ...parsed.data, version })
 }
