@@ -207,6 +207,18 @@ export async function startFakeChatwoot (options: FakeChatwootOptions = {}): Pro
     })
   }
 
+  /** A public message written in Chatwoot itself (not through our API): the lead's, or an agent's. */
+  const seed = (ref: FakeRef, content: string, senderType: 'Contact' | 'User'): StoredMessage => storeMessage(conversation(ref), {
+    content,
+    messageType: senderType === 'Contact' ? 0 : 1,
+    private: false,
+    contentType: 'text',
+    contentAttributes: {},
+    echoId: undefined,
+    senderType,
+    viaApi: false,
+  })
+
   const storeMessage = (conv: FakeConversation, m: Omit<StoredMessage, 'id' | 'accountId' | 'conversationId' | 'createdAt'>): StoredMessage => {
     const stored: StoredMessage = { ...m, id: nextMessageId++, accountId: conv.accountId, conversationId: conv.id, createdAt: nowSeconds() }
     conv.messages.push(stored)
@@ -347,30 +359,8 @@ export async function startFakeChatwoot (options: FakeChatwootOptions = {}): Pro
     messages (ref) {
       return (conversations.get(key(ref))?.messages ?? []).filter((x) => x.viaApi)
     },
-    addIncoming (ref, content) {
-      return storeMessage(conversation(ref), {
-        content,
-        messageType: 0,
-        private: false,
-        contentType: 'text',
-        contentAttributes: {},
-        echoId: undefined,
-        senderType: 'Contact',
-        viaApi: false,
-      })
-    },
-    addAgentMessage (ref, content) {
-      return storeMessage(conversation(ref), {
-        content,
-        messageType: 1,
-        private: false,
-        contentType: 'text',
-        contentAttributes: {},
-        echoId: undefined,
-        senderType: 'User',
-        viaApi: false,
-      })
-    },
+    addIncoming: (ref, content) => seed(ref, content, 'Contact'),
+    addAgentMessage: (ref, content) => seed(ref, content, 'User'),
     contact (id) {
       return contacts.get(id)
     },
