@@ -74,6 +74,24 @@ const completionSchema = z.looseObject({
 
 const OPERATION = 'chat_completion'
 
+type ResponseFormat = ReturnType<typeof zodResponseFormat>
+const formats = new WeakMap<z.ZodType, Map<string, ResponseFormat>>()
+
+/** The strict JSON schema sent for `schema`, derived once: the derivation is a few ms of CPU. */
+function responseFormat (schema: z.ZodType, name: string): ResponseFormat {
+  let byName = formats.get(schema)
+  if (byName === undefined) {
+    byName = new Map()
+    formats.set(schema, byName)
+  }
+  let format = byName.get(name)
+  if (format === undefined) {
+    format = zodResponseFormat(schema, name)
+    byName.set(name, format)
+  }
+  return format
+}
+
 export function createOpenAiClient (options: OpenAiClientOptions): LlmClient {
   const client = new OpenAI({
     apiKey: options.apiKey,
@@ -100,8 +118,11 @@ export function createOpenAiClient (options: OpenAiClientOptions): LlmClient {
     async complete<T>(req: LlmRequest<T>): Promise<LlmResult<T>> {
       const started = performance.now()
       const elapsed = (): number => Math.round(performance.now() - started)
-      const deadline = AbortSignal.timeout(options.timeoutMs)
-      const signal = req.signal === undefined ? deadline : AbortSignal.any([deadline, req.signal])
+      // Not AbortSignal.timeout: its timer and signal would outlive a call answered in milliseconds
+      // by the whole timeout, and every turn's garbage would reach the old generation.
+      const deadline = new AbortController()
+      const timer = setTimeout(() => deadline.abort(), options.timeoutMs)
+      const signal = req.signal === undefined ? deadline.signal : AbortSignal.any([deadline.signal, req.signal])
       const fail = (kind: LlmErrorKind, message: string, status?: number): LlmError => {
         report(status !== undefined && status >= 400 && status < 500 && status !== 429 ? 'client_error' : 'error', elapsed(), status)
         return new LlmError(kind, message, status)
@@ -112,13 +133,13 @@ export function createOpenAiClient (options: OpenAiClientOptions): LlmClient {
         raw = await client.chat.completions.create({
           model: options.model,
           messages: [{ role: 'system', content: req.system }, ...req.messages],
-          response_format: zodResponseFormat(req.schema, req.schemaName),
+          response_format: responseFormat(req.schema, req.schemaName),
           // max_tokens, not max_completion_tokens: compatible providers (Ollama, vLLM, Groq…) accept it.
           max_tokens: options.maxTokens,
         }, { signal })
       } catch (err) {
         if (req.signal?.aborted === true) throw fail('aborted', 'openai completion aborted by the caller')
-        if (deadline.aborted || err instanceof OpenAI.APIConnectionTimeoutError) {
+        if (deadline.signal.aborted || err instanceof OpenAI.APIConnectionTimeoutError) {
           throw fail('timeout', `openai completion timed out after ${options.timeoutMs} ms`)
         }
         if (err instanceof OpenAI.APIError) {
@@ -126,6 +147,8 @@ export function createOpenAiClient (options: OpenAiClientOptions): LlmClient {
           throw fail('http', `openai completion failed with ${status !== undefined ? `status ${status}` : 'a connection error'}`, status)
         }
         throw err
+      } finally {
+        clearTimeout(timer)
       }
 
       const parsed = completionSchema.safeParse(raw)

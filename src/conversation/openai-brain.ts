@@ -14,8 +14,21 @@ export interface LlmPort {
   }): Promise<{ value: T, usage: BrainUsage, latencyMs: number }>
 }
 
+// One per playbook version (a reload makes a new object): the client caches the JSON schema it
+// derives from it, which costs more than the rest of a turn's CPU when rebuilt every call.
+const schemas = new WeakMap<Playbook, ReturnType<typeof buildAnalysisSchema>>()
+
 /** Strict structured output: every key present, null when the lead did not say it. */
-export function analysisSchema (playbook: Playbook) {
+export function analysisSchema (playbook: Playbook): ReturnType<typeof buildAnalysisSchema> {
+  let schema = schemas.get(playbook)
+  if (schema === undefined) {
+    schema = buildAnalysisSchema(playbook)
+    schemas.set(playbook, schema)
+  }
+  return schema
+}
+
+function buildAnalysisSchema (playbook: Playbook) {
   const fields = Object.fromEntries(playbook.qualification.fields.map((f) => [f.key, z.string().nullable()]))
   return z.object({
     reply: z.string(),

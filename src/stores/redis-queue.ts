@@ -102,6 +102,7 @@ export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
   let cached: QueueStats = { depth: 0, oldestAgeMs: 0, lanes: 0 }
   let lastLoopError = 0
   let ticking = false
+  let again = false
 
   const push = (lane: string, entry: string) => r.sdrQEnqueue(
     k.lane(lane), k.due, k.first, k.leases, k.pending,
@@ -221,10 +222,12 @@ export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
     timer = setTimeout(() => {
       timer = undefined
       if (ticking) {
-        schedule(pollMs)
+        // Work arrived while a tick runs: look again as soon as it ends, not a poll later.
+        again = true
         return
       }
       ticking = true
+      again = false
       tick().catch((err: unknown) => {
         if (now() - lastLoopError > 10_000) {
           lastLoopError = now()
@@ -233,7 +236,7 @@ export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
         }
       }).finally(() => {
         ticking = false
-        schedule(pollMs)
+        schedule(again ? 0 : pollMs)
       })
     }, delay)
   }

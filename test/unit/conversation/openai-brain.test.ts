@@ -103,6 +103,14 @@ describe('analysisSchema', () => {
   it('rejects a wrong type', () => {
     expect(schema.safeParse({ ...full, fields: { ...full.fields, email: 42 } }).success).toBe(false)
   })
+
+  it('is built once per playbook version (the client derives its JSON schema once per schema)', () => {
+    expect(analysisSchema(playbook)).toBe(schema)
+    const edited = { ...playbook, qualification: { ...playbook.qualification, fields: playbook.qualification.fields.slice(0, 2) } }
+    const other = analysisSchema(edited)
+    expect(other).not.toBe(schema)
+    expect(Object.keys(other.shape.fields.shape)).toEqual(playbook.qualification.fields.slice(0, 2).map((f) => f.key))
+  })
 })
 
 describe('createOpenAiBrain (over a tiny in-test LlmPort)', () => {
