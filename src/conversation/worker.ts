@@ -492,8 +492,12 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       try {
         if (fresh.length > 0 && state.owner === 'bot' && state.stage !== 'opted_out') {
           const contact = contactOf(state, fresh)
-          if (contact !== undefined) await opts.contacts.link(contact, conversationTag(ref), opts.conversationTtlSeconds)
-          if (contact !== undefined && await opts.contacts.isOptedOut(contact)) {
+          // Independent keys: both go out together (one round trip with Redis).
+          const optedOut = contact !== undefined && (await Promise.all([
+            opts.contacts.link(contact, conversationTag(ref), opts.conversationTtlSeconds),
+            opts.contacts.isOptedOut(contact),
+          ]))[1]
+          if (contact !== undefined && optedOut) {
             state = await silentForOptedOut(state, fresh, contact, playbook)
           } else {
             state = await leadTurn(state, fresh, playbook, fence)
