@@ -13,7 +13,7 @@ export interface Response {
 }
 
 /** One real HTTP request over a socket; the body is always read. */
-export async function send (url: string, opts: { method?: 'GET' | 'POST', path: string, body?: Buffer | string, headers?: Headers }): Promise<Response> {
+export async function send (url: string, opts: { method?: 'GET' | 'POST' | 'DELETE', path: string, body?: Buffer | string, headers?: Headers }): Promise<Response> {
   const res = await request(`${url}${opts.path}`, {
     method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'),
     headers: opts.headers ?? {},

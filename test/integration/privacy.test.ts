@@ -25,6 +25,7 @@ const LEAKED_SECRET = 'sk-live-Zq8xW2vN7mK4pR9tY3bH6cJ1'
 const N8N_KEY = 'n8n-key-Pr1v4cy-7f3e9a1c'
 const BOT_TOKEN = 'bot-token'
 const OPENAI_KEY = 'sk-test'
+const ADMIN_TOKEN = 'admin-token-Pr1v4cy-5b2d8e0f'
 
 /** Every form in which the lead's data or a secret could show up. */
 const FORBIDDEN = [
@@ -33,7 +34,7 @@ const FORBIDDEN = [
   PHONE, PHONE_E164, '5521987654321', '98765-4321', '987654321',
   CPF, '12345678909',
   LEAKED_SECRET, 'Zq8xW2vN7mK4pR9tY3bH6cJ1',
-  SECRET, N8N_KEY, BOT_TOKEN, OPENAI_KEY,
+  SECRET, N8N_KEY, BOT_TOKEN, OPENAI_KEY, ADMIN_TOKEN,
 ]
 
 const leaksIn = (where: string, texts: readonly string[], forbidden: readonly string[] = FORBIDDEN): string[] =>
@@ -66,6 +67,7 @@ const lastUser = (body: ChatRequestBody): string => {
 function model (body: ChatRequestBody): unknown {
   const text = lastUser(body)
   if (text.includes('pare de')) return modelAnswer({ intent: 'opt_out' })
+  if (text.includes('apague')) return modelAnswer({ intent: 'erase_data', reply: `Claro, ${NAME}, apagaremos ${EMAIL}.` })
   if (text.includes('humano')) return modelAnswer({ intent: 'wants_human', reply: `Claro, ${NAME}.` })
   if (text.includes(EMAIL)) {
     return modelAnswer({
@@ -127,11 +129,11 @@ describe('privacy: no personal data or secret in logs, metrics or error answers'
     p = await startPipeline({
       openai: model,
       captureLogs: true,
-      env: { N8N_API_KEY: N8N_KEY, OUTBOUND_RETRY_ATTEMPTS: '2', WEBHOOK_BODY_LIMIT_BYTES: '65536' },
+      env: { N8N_API_KEY: N8N_KEY, OUTBOUND_RETRY_ATTEMPTS: '2', WEBHOOK_BODY_LIMIT_BYTES: '65536', ADMIN_API_TOKEN: ADMIN_TOKEN },
     })
     const pipeline = p
     const answers: Response[] = []
-    const [qualified, optOut, fallback, chatwootDown, human] = [9101, 9102, 9103, 9104, 9105].map((id) => ({ accountId: 3, conversationId: id }))
+    const [qualified, optOut, fallback, chatwootDown, human, erased] = [9101, 9102, 9103, 9104, 9105, 9106].map((id) => ({ accountId: 3, conversationId: id }))
 
     // 1. A lead who gives everything, over two turns, and is qualified: a handoff with a private
     //    note full of their data, custom attributes, labels and n8n's lead_qualified + handoff.
@@ -155,6 +157,19 @@ describe('privacy: no personal data or secret in logs, metrics or error answers'
     // 4. A lead who asks for a person: the wants_human handoff.
     answers.push(await say(pipeline, human!, `quero falar com um humano, sou ${NAME} (${EMAIL})`))
     await waitFor('the wants_human handoff', () => pipeline.chatwoot.conversation(human!).status === 'open')
+
+    // 5b. A lead asks for their data to be erased, naming themselves; then an administrator erases
+    //     the qualified lead's contact through the admin endpoint.
+    answers.push(await say(pipeline, erased!, `Sou ${NAME} (${EMAIL}, ${PHONE}): apague meus dados`))
+    await waitFor('the lead\'s erasure', () => pipeline.n8n.received('/webhook/data-erased').length === 1)
+    const adminErase = await send(pipeline.app.url, {
+      path: `/api/v1/admin/accounts/3/contacts/${50_000 + qualified!.conversationId}`,
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    })
+    expect(adminErase.status).toBe(202)
+    answers.push(adminErase)
+    await waitFor('the admin erasure', () => pipeline.n8n.received('/webhook/data-erased').length === 2)
 
     // 5. Chatwoot answers 500 to everything about one conversation: the reply, the handoff note
     //    and toggle_status all fail after retries, and each failure logs.
@@ -206,7 +221,10 @@ describe('privacy: no personal data or secret in logs, metrics or error answers'
     const logs = pipeline.app.logs
 
     // The scenario really happened (so an empty or broken capture cannot pass).
-    expect(answers.slice(0, 6).map((r) => r.json)).toEqual(Array(6).fill({ status: 'accepted' }))
+    expect([...answers.slice(0, 6), answers[7]].map((r) => r?.json)).toEqual(Array(7).fill({ status: 'accepted' }))
+    expect(answers[6]?.json).toMatchObject({ conversations: 1 })
+    expect(metrics).toMatch(/^sdr_erasures_total\{requested_by="lead"\} 1$/m)
+    expect(metrics).toMatch(/^sdr_erasures_total\{requested_by="admin"\} 1$/m)
     expect(pipeline.chatwoot.conversation(qualified!).customAttributes).toMatchObject({ lead_email: EMAIL, sdr_stage: 'qualified' })
     expect(pipeline.notes(qualified!).at(-1)?.content).toContain(EMAIL)
     expect(pipeline.n8n.received('/webhook/lead-qualified').length).toBeGreaterThanOrEqual(1)
@@ -221,6 +239,8 @@ describe('privacy: no personal data or secret in logs, metrics or error answers'
       'Handoff failed: the conversation may stay with the bot',
       'Workflow trigger failed',
       'Webhook signature rejected',
+      'Conversation data erased',
+      'Contact erasure accepted',
     ]) expect(messages, msg).toContain(msg)
     const statuses = pipeline.app.parsedLogs().filter((l) => l.msg === 'request completed').map((l) => l['status'])
     expect(statuses).toEqual(expect.arrayContaining([200, 400, 401, 404, 413, 415]))
