@@ -23,6 +23,31 @@ export interface RetryPolicy {
 }
 
 export type Sleep = (ms: number) => Promise<void>
+export interface Deadline {
+  /** Aborts when the deadline passes or `callerSignal` aborts. */
+  readonly signal: AbortSignal
+  /** The deadline itself passed (not the caller's abort). */
+  passed (): boolean
+  /** The call ended: its timer goes now. */
+  clear (): void
+}
+
+/**
+ * A call's deadline. Not AbortSignal.timeout: its timer, signal and finalization record outlive a
+ * call answered in a millisecond by the whole deadline (and a client that hangs a listener on the
+ * signal keeps the call's objects with it), so under load each call left them for the old generation.
+ */
+export function startDeadline (timeoutMs: number, callerSignal?: AbortSignal): Deadline {
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(new DOMException(`deadline of ${timeoutMs} ms passed`, 'TimeoutError')), timeoutMs)
+  timer.unref()
+  return {
+    signal: callerSignal === undefined ? controller.signal : AbortSignal.any([controller.signal, callerSignal]),
+    passed: () => controller.signal.aborted,
+    clear: () => clearTimeout(timer),
+  }
+}
+
 export const defaultSleep: Sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms) })
 
 /** Why an attempt failed: an HTTP status, the deadline, the network, a 2xx we could not read, or the caller's abort. */
@@ -192,12 +217,8 @@ export async function requestJson<T> (opts: RequestJsonOptions<T>): Promise<T | 
   for (let attempt = 1; ; attempt++) {
     const started = performance.now()
     const elapsed = (): number => Math.round(performance.now() - started)
-    // Not AbortSignal.timeout: its timer, signal and finalization record outlive a call answered in
-    // a millisecond by the whole deadline, so under load each call left them for the old generation.
-    const deadline = new AbortController()
-    const timer = setTimeout(() => deadline.abort(new DOMException(`deadline of ${opts.timeoutMs} ms passed`, 'TimeoutError')), opts.timeoutMs)
-    timer.unref()
-    const signal = opts.signal === undefined ? deadline.signal : AbortSignal.any([deadline.signal, opts.signal])
+    const deadline = startDeadline(opts.timeoutMs, opts.signal)
+    const signal = deadline.signal
     let failure: Failure | undefined
     let answer: { status: number, text: string } | undefined
     let status: number | undefined
@@ -227,11 +248,11 @@ export async function requestJson<T> (opts: RequestJsonOptions<T>): Promise<T | 
       const code = errorCode(err)
       let reason: FailureReason = 'network'
       if (opts.signal?.aborted === true) reason = 'aborted'
-      else if (deadline.signal.aborted || (err instanceof Error && err.name === 'TimeoutError') || (code !== undefined && TIMEOUT_CODES.has(code))) reason = 'timeout'
+      else if (deadline.passed() || (err instanceof Error && err.name === 'TimeoutError') || (code !== undefined && TIMEOUT_CODES.has(code))) reason = 'timeout'
       // A 2xx whose body broke off counts as a failed attempt too; keep its status for the record.
       failure = status !== undefined ? { status, reason, code } : { reason, code }
     } finally {
-      clearTimeout(timer)
+      deadline.clear()
     }
 
     if (answer !== undefined && opts.schema !== undefined) {

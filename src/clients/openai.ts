@@ -1,7 +1,7 @@
 import OpenAI from 'openai'
 import { zodResponseFormat } from 'openai/helpers/zod'
 import { z } from 'zod'
-import type { OnCall } from './http.js'
+import { startDeadline, type OnCall } from './http.js'
 
 export type LlmErrorKind = 'timeout' | 'http' | 'invalid_output' | 'refusal' | 'aborted'
 
@@ -118,11 +118,8 @@ export function createOpenAiClient (options: OpenAiClientOptions): LlmClient {
     async complete<T>(req: LlmRequest<T>): Promise<LlmResult<T>> {
       const started = performance.now()
       const elapsed = (): number => Math.round(performance.now() - started)
-      // Not AbortSignal.timeout: its timer and signal would outlive a call answered in milliseconds
-      // by the whole timeout, and every turn's garbage would reach the old generation.
-      const deadline = new AbortController()
-      const timer = setTimeout(() => deadline.abort(), options.timeoutMs)
-      const signal = req.signal === undefined ? deadline.signal : AbortSignal.any([deadline.signal, req.signal])
+      const deadline = startDeadline(options.timeoutMs, req.signal)
+      const signal = deadline.signal
       const fail = (kind: LlmErrorKind, message: string, status?: number): LlmError => {
         report(status !== undefined && status >= 400 && status < 500 && status !== 429 ? 'client_error' : 'error', elapsed(), status)
         return new LlmError(kind, message, status)
@@ -139,7 +136,7 @@ export function createOpenAiClient (options: OpenAiClientOptions): LlmClient {
         }, { signal })
       } catch (err) {
         if (req.signal?.aborted === true) throw fail('aborted', 'openai completion aborted by the caller')
-        if (deadline.signal.aborted || err instanceof OpenAI.APIConnectionTimeoutError) {
+        if (deadline.passed() || err instanceof OpenAI.APIConnectionTimeoutError) {
           throw fail('timeout', `openai completion timed out after ${options.timeoutMs} ms`)
         }
         if (err instanceof OpenAI.APIError) {
@@ -148,7 +145,7 @@ export function createOpenAiClient (options: OpenAiClientOptions): LlmClient {
         }
         throw err
       } finally {
-        clearTimeout(timer)
+        deadline.clear()
       }
 
       const parsed = completionSchema.safeParse(raw)
