@@ -2,6 +2,7 @@ import OpenAI from 'openai'
 import { zodResponseFormat } from 'openai/helpers/zod'
 import { z } from 'zod'
 import { startDeadline, type OnCall } from './http.js'
+import { memoByObject } from '../lib/memo.js'
 
 export type LlmErrorKind = 'timeout' | 'http' | 'invalid_output' | 'refusal' | 'aborted'
 
@@ -75,15 +76,11 @@ const completionSchema = z.looseObject({
 const OPERATION = 'chat_completion'
 
 type ResponseFormat = ReturnType<typeof zodResponseFormat>
-const formats = new WeakMap<z.ZodType, Map<string, ResponseFormat>>()
+const formatsOf = memoByObject((_schema: z.ZodType) => new Map<string, ResponseFormat>())
 
 /** The strict JSON schema sent for `schema`, derived once: the derivation is a few ms of CPU. */
 function responseFormat (schema: z.ZodType, name: string): ResponseFormat {
-  let byName = formats.get(schema)
-  if (byName === undefined) {
-    byName = new Map()
-    formats.set(schema, byName)
-  }
+  const byName = formatsOf(schema)
   let format = byName.get(name)
   if (format === undefined) {
     format = zodResponseFormat(schema, name)

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { Brain, BrainInput, BrainUsage } from './brain.js'
 import type { Playbook } from './playbook.js'
 import { INTENTS, type TurnAnalysis } from './types.js'
+import { memoByObject } from '../lib/memo.js'
 
 /** The one LLM call the brain needs; src/clients/openai.ts implements it. */
 export interface LlmPort {
@@ -14,19 +15,12 @@ export interface LlmPort {
   }): Promise<{ value: T, usage: BrainUsage, latencyMs: number }>
 }
 
-// One per playbook version (a reload makes a new object): the client caches the JSON schema it
-// derives from it, which costs more than the rest of a turn's CPU when rebuilt every call.
-const schemas = new WeakMap<Playbook, ReturnType<typeof buildAnalysisSchema>>()
-
-/** Strict structured output: every key present, null when the lead did not say it. */
-export function analysisSchema (playbook: Playbook): ReturnType<typeof buildAnalysisSchema> {
-  let schema = schemas.get(playbook)
-  if (schema === undefined) {
-    schema = buildAnalysisSchema(playbook)
-    schemas.set(playbook, schema)
-  }
-  return schema
-}
+/**
+ * Strict structured output: every key present, null when the lead did not say it. One per playbook
+ * version (a reload makes a new object): the client caches the JSON schema it derives from it,
+ * which costs more than the rest of a turn's CPU when rebuilt every call.
+ */
+export const analysisSchema = memoByObject(buildAnalysisSchema)
 
 function buildAnalysisSchema (playbook: Playbook) {
   const fields = Object.fromEntries(playbook.qualification.fields.map((f) => [f.key, z.string().nullable()]))

@@ -5,6 +5,7 @@ import { parseDataFile } from '../lib/data-file.js'
 import { BusinessHours, businessHoursSchema } from './business-hours.js'
 import { followUpsSchema, watchdogSchema } from './follow-ups.js'
 import { localized, type Localized } from './localized.js'
+import { memoByObject } from '../lib/memo.js'
 
 export type { Localized }
 
@@ -217,14 +218,6 @@ export function fillTemplate (text: string, values: Readonly<Record<string, stri
   return filled.replace(/^([¿¡]?)(\p{Ll})/u, (_m, open: string, letter: string) => open + letter.toUpperCase())
 }
 
-const hoursCache = new WeakMap<Playbook, BusinessHours | null>()
-
 /** The playbook's business hours, built once per playbook version (undefined: always open). */
-export function businessHoursOf (playbook: Playbook): BusinessHours | undefined {
-  let hours = hoursCache.get(playbook)
-  if (hours === undefined) {
-    hours = playbook.business_hours === undefined ? null : new BusinessHours(playbook.business_hours)
-    hoursCache.set(playbook, hours)
-  }
-  return hours ?? undefined
-}
+export const businessHoursOf = memoByObject((playbook: Playbook): BusinessHours | undefined =>
+  playbook.business_hours === undefined ? undefined : new BusinessHours(playbook.business_hours))

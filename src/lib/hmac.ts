@@ -1,4 +1,5 @@
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto'
+import { memoByObject } from './memo.js'
 
 export type SignatureScheme = 'chatwoot' | 'seed'
 
@@ -39,16 +40,8 @@ export function signSeed (secret: string, rawBody: Buffer | string): string {
 
 // A string key is copied into a new KeyObject on every createHmac; the configured list is one array
 // for the life of the app, so its keys are built once. Weak: a list dropped by a test is collected.
-const keyCache = new WeakMap<readonly string[], readonly KeyObject[]>()
-
-function keysFor (secrets: readonly string[]): readonly KeyObject[] {
-  let keys = keyCache.get(secrets)
-  if (keys === undefined) {
-    keys = secrets.map((s) => createSecretKey(Buffer.from(s, 'utf8')))
-    keyCache.set(secrets, keys)
-  }
-  return keys
-}
+const keysFor = memoByObject((secrets: readonly string[]): readonly KeyObject[] =>
+  secrets.map((s) => createSecretKey(Buffer.from(s, 'utf8'))))
 
 function matchesAny (given: Buffer, secrets: readonly string[], digest: (key: KeyObject) => Buffer): boolean {
   let matched = false
