@@ -69,6 +69,16 @@ describe('openPlaybookSource', () => {
     dir = await mkdtemp(join(tmpdir(), 'playbooks-'))
     return dir
   }
+  /** One default.yaml (persona Ana), opened unwatched; reloads counted in `outcomes`. */
+  const openAna = async () => {
+    const file = join(await tmp(), 'default.yaml')
+    await writeFile(file, persona('Ana'))
+    const r = recorder()
+    const outcomes: string[] = []
+    const opened = await openPlaybookSource({ path: file, log: r.log, watch: false, onReload: (o) => outcomes.push(o) })
+    source = opened
+    return { file, r, outcomes, opened }
+  }
 
   it('a file: loads it, and a start with a broken one fails listing every problem', async () => {
     const d = await tmp()
@@ -95,17 +105,12 @@ describe('openPlaybookSource', () => {
   })
 
   it('reload: a good edit takes effect and is logged with old and new versions', async () => {
-    const d = await tmp()
-    const file = join(d, 'default.yaml')
-    await writeFile(file, persona('Ana'))
-    const r = recorder()
-    const outcomes: string[] = []
-    source = await openPlaybookSource({ path: file, log: r.log, watch: false, onReload: (o) => outcomes.push(o) })
-    const before = source.forInbox(undefined).version
-    expect(await source.reload()).toBe('unchanged')
+    const { file, r, outcomes, opened } = await openAna()
+    const before = opened.forInbox(undefined).version
+    expect(await opened.reload()).toBe('unchanged')
     await writeFile(file, persona('Bia'))
-    expect(await source.reload()).toBe('ok')
-    const now = source.forInbox(undefined)
+    expect(await opened.reload()).toBe('ok')
+    const now = opened.forInbox(undefined)
     expect(now.persona.name).toBe('Bia')
     expect(now.version).not.toBe(before)
     expect(outcomes).toEqual(['ok'])
@@ -114,28 +119,23 @@ describe('openPlaybookSource', () => {
   })
 
   it('reload: a broken edit is refused once, at error level with its problems, and the last good version stays', async () => {
-    const d = await tmp()
-    const file = join(d, 'default.yaml')
-    await writeFile(file, persona('Ana'))
-    const r = recorder()
-    const outcomes: string[] = []
-    source = await openPlaybookSource({ path: file, log: r.log, watch: false, onReload: (o) => outcomes.push(o) })
-    const good = source.forInbox(undefined)
+    const { file, r, outcomes, opened } = await openAna()
+    const good = opened.forInbox(undefined)
     await writeFile(file, variant((x) => { delete x['persona'] }))
-    expect(await source.reload()).toBe('refused')
-    expect(source.forInbox(undefined)).toBe(good)
+    expect(await opened.reload()).toBe('refused')
+    expect(opened.forInbox(undefined)).toBe(good)
     const refused = r.lines.filter((l) => l.level === 'error')
     expect(refused).toHaveLength(1)
     expect(refused[0]?.msg).toBe('Playbook edit refused: the last good version stays in force')
     expect(refused[0]?.obj).toMatchObject({ file: 'default.yaml', kept: good.version })
     expect(refused[0]?.obj['problems']).toEqual([expect.stringMatching(/^persona: /)])
     // The same broken text read again (the poll) is not refused, nor logged, a second time.
-    expect(await source.reload()).toBe('unchanged')
+    expect(await opened.reload()).toBe('unchanged')
     expect(outcomes).toEqual(['refused'])
     // Fixed: it reloads.
     await writeFile(file, persona('Carla'))
-    expect(await source.reload()).toBe('ok')
-    expect(source.forInbox(undefined).persona.name).toBe('Carla')
+    expect(await opened.reload()).toBe('ok')
+    expect(opened.forInbox(undefined).persona.name).toBe('Carla')
   })
 
   it('reload: a folder edit that would leave two defaults, or none, is refused as a whole', async () => {
@@ -157,14 +157,10 @@ describe('openPlaybookSource', () => {
   })
 
   it('reload: a missing file is refused and the last good playbook stays', async () => {
-    const d = await tmp()
-    const file = join(d, 'default.yaml')
-    await writeFile(file, persona('Ana'))
-    const r = recorder()
-    source = await openPlaybookSource({ path: file, log: r.log, watch: false })
+    const { file, r, opened } = await openAna()
     await unlink(file)
-    expect(await source.reload()).toBe('refused')
-    expect(source.forInbox(undefined).persona.name).toBe('Ana')
+    expect(await opened.reload()).toBe('refused')
+    expect(opened.forInbox(undefined).persona.name).toBe('Ana')
     expect(r.lines.at(-1)).toMatchObject({ level: 'error', obj: { path: 'default.yaml', problems: [expect.stringMatching(/ENOENT/)] } })
   })
 
