@@ -39,6 +39,8 @@ const RETRY_MS = 5 * 60_000
 export function createScheduledWork (deps: ScheduledDeps) {
   const { now, observe, log } = deps
   const ids = (ref: ConversationRef) => ({ accountId: ref.accountId, conversationId: ref.conversationId })
+  /** A follow-up's delay is the lead's quiet time: it counts from the bot's last message, not from the end of the batch. */
+  const lastSpokeAt = (state: ConversationState): number => state.history.findLast((h) => h.role === 'bot')?.at ?? now()
 
   /**
    * The plans after a batch: a lead turn (re)starts the follow-ups; our handoff starts the watchdog;
@@ -47,9 +49,7 @@ export function createScheduledWork (deps: ScheduledDeps) {
   const plan = (state: ConversationState, playbook: Playbook, happened: { leadTurn: boolean, ourHandoff: boolean }): ConversationState => {
     const hours = businessHoursOf(playbook)
     let next = state
-    // From the bot's reply, not from the end of the batch: the delay is the lead's quiet time.
-    const repliedAt = next.history.findLast((h) => h.role === 'bot')?.at ?? now()
-    if (happened.leadTurn) next = { ...next, followUp: planFollowUp(playbook.follow_ups, hours, next, 0, repliedAt) }
+    if (happened.leadTurn) next = { ...next, followUp: planFollowUp(playbook.follow_ups, hours, next, 0, lastSpokeAt(next)) }
     else if (next.followUp !== undefined && planFollowUp(playbook.follow_ups, hours, next, next.followUp.step, now()) === undefined) next = { ...next, followUp: undefined }
     if (happened.ourHandoff && playbook.handoff_watchdog !== undefined && next.handoffReason !== 'erasure_requested') {
       // The turn's time (the handoff's): the wait counts from when the lead was told a person comes.
@@ -116,7 +116,7 @@ export function createScheduledWork (deps: ScheduledDeps) {
     }
     observe.followUp('sent')
     log.info({ ...ids(state.ref), step: planned.step }, 'Follow-up sent')
-    return { ...sent, followUp: planFollowUp(spec, hours, sent, planned.step + 1, now()) }
+    return { ...sent, followUp: planFollowUp(spec, hours, sent, planned.step + 1, lastSpokeAt(sent)) }
   }
 
   const watchdog = async (state: ConversationState, job: TimerJob, playbook: Playbook, fence: number | undefined): Promise<ConversationState> => {

@@ -225,6 +225,9 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
 
   /** Posts a turn's reply; the state it returns remembers it (history, the newest bot message id). */
   const sendReply = async (state: ConversationState, action: Extract<Action, { type: 'reply' }>, key: string, playbook: Playbook): Promise<ConversationState | undefined> => {
+    // The message's time is when it went out, not when Chatwoot's answer came back: a follow-up
+    // counts the lead's quiet time from it, however slow the answer.
+    const at = now()
     try {
       const { id } = await chatwoot.sendMessage(state.ref, {
         content: action.text,
@@ -234,7 +237,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
         afterMessageId: newestKnown(state, key),
       })
       observe.reply('sent')
-      return withSent(state, action.text, id, now(), playbook)
+      return withSent(state, action.text, id, at, playbook)
     } catch (err) {
       observe.reply('failed')
       log.error({ ...ids(state.ref), err }, 'Reply could not be delivered')
@@ -244,10 +247,11 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
 
   /** A public bot message outside a lead turn (a follow-up, a holding message). */
   const sendText = async (state: ConversationState, text: string, echoId: string, playbook: Playbook): Promise<ConversationState | undefined> => {
+    const at = now()
     try {
       const afterMessageId = Math.max(state.lastBotMessageId ?? 0, ...state.answeredMessageIds)
       const { id } = await chatwoot.sendMessage(state.ref, { content: text, echoId, afterMessageId })
-      return withSent(state, text, id, now(), playbook)
+      return withSent(state, text, id, at, playbook)
     } catch (err) {
       log.warn({ ...ids(state.ref), err }, 'Scheduled message could not be delivered')
       return undefined

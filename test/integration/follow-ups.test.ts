@@ -45,6 +45,19 @@ describe('follow-ups (embedded store)', () => {
     expect(counter(await p.metrics(), 'sent')).toBe(2)
   })
 
+  it('counts the quiet time from when the bot spoke, however slowly Chatwoot answered the post', async () => {
+    await start()
+    const ref = { accountId: 1, conversationId: 7008 }
+    // Chatwoot stores each message at once and answers half a second later; the clock moves meanwhile.
+    p.chatwoot.delayNext(2, 500, { method: 'POST', path: '/messages' })
+    await p.say(ref, 'Olá, quero automatizar o atendimento da minha loja')
+    await p.waitForReplies(ref, 1)
+    clock.advance(121 * MINUTE)
+    expect((await p.waitForReplies(ref, 2)).at(-1)?.content).toBe(FOLLOW_UP_1)
+    clock.advance(24 * 60 * MINUTE)
+    expect((await p.waitForReplies(ref, 3)).at(-1)?.content).toBe(FOLLOW_UP_2)
+  })
+
   it('is cancelled by the lead\'s answer and planned again from the bot\'s new reply', async () => {
     await start()
     const ref = { accountId: 1, conversationId: 7002 }
