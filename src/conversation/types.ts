@@ -1,3 +1,4 @@
+import type { FollowUpPlan } from './follow-ups.js'
 import type { ConversationRef } from './inbound.js'
 
 /** Where the lead stands in the SDR script. */
@@ -63,7 +64,7 @@ export interface ConversationState {
   readonly workflowsFired: readonly Workflow[]
   readonly handoffReason: HandoffReason | undefined
   /** The follow-up waiting while the lead is quiet (its timer carries the same step and time). */
-  readonly followUp?: { readonly step: number, readonly dueAt: number }
+  readonly followUp?: FollowUpPlan
   /** After our handoff: when it happened and when to check that a human answered. */
   readonly watchdog?: { readonly since: number, readonly dueAt: number }
   /** The lead asked for their data to be erased: the worker erases the conversation instead of saving it. */

@@ -149,9 +149,10 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
   }
 
   const fireWorkflow = (state: ConversationState, workflow: Workflow, reason: string, key: string, playbook: Playbook, extra: Record<string, unknown> = {}): void => {
+    const at = now()
     const payload = workflow === 'data_erased'
-      ? erasurePayload(state.ref, state.contactId, reason === 'admin_request' ? 'admin' : 'lead', now())
-      : { ...workflowPayload(state, workflow, reason, playbook, opts.chatwootBaseUrl, now()), ...hoursFields(workflow, playbook, now()), ...extra }
+      ? erasurePayload(state.ref, state.contactId, reason === 'admin_request' ? 'admin' : 'lead', at)
+      : { ...workflowPayload(state, workflow, reason, playbook, opts.chatwootBaseUrl, at), ...hoursFields(workflow, playbook, at), ...extra }
     track((async () => {
       try {
         const result = await workflows.trigger(workflow, payload, `${conversationTag(state.ref)}:${workflow}:${key}`)
@@ -481,15 +482,12 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
           fresh.push(job)
         }
       }
-      // An agent's message or a timer in a conversation the bot never had: nothing of ours to keep.
-      if (loaded === undefined && fresh.length === 0 && !jobs.some((j) => j.kind === 'status')) {
-        if (erase !== undefined) await eraseAll(state, 'admin', erase.contactId)
-        return
-      }
       if (erase !== undefined) {
         await eraseAll(state, 'admin', erase.contactId)
         return
       }
+      // An agent's message or a timer in a conversation the bot never had: nothing of ours to keep.
+      if (loaded === undefined && fresh.length === 0 && !jobs.some((j) => j.kind === 'status')) return
       const ownerBefore = state.owner
       const stageBefore = state.stage
       let leadTurnRan = false
@@ -501,7 +499,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
             opts.contacts.link(contact, conversationTag(ref), opts.conversationTtlSeconds),
             opts.contacts.isOptedOut(contact),
           ]))[1]
-          if (contact !== undefined && optedOut) {
+          if (optedOut) {
             state = await silentForOptedOut(state, fresh, contact, playbook)
           } else {
             state = await leadTurn(state, fresh, playbook, fence)
