@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
+import { afterAll, beforeAll } from 'vitest'
+import { cleanPrefix } from './redis-keys.js'
 
 /** Database 15 by default, so tests never touch a development database. */
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379/15'
@@ -54,3 +56,27 @@ export function createTestRedis (): Redis {
 }
 
 export { cleanPrefix, keysUnder } from './redis-keys.js'
+
+/**
+ * A suite's key prefix and a client to read it: the client opens before the suite's tests; after
+ * them the prefix's keys go and the client closes. Call it before the suite's own afterAll hooks:
+ * vitest runs after-hooks in reverse (its default `sequence.hooks: 'stack'`), so apps the suite
+ * closes stop writing before their keys are removed.
+ */
+export function redisSuite (): { readonly prefix: string, readonly redis: Redis } {
+  const prefix = uniquePrefix()
+  let client: Redis | undefined
+  beforeAll(() => { client = createTestRedis() })
+  afterAll(async () => {
+    if (client === undefined) return
+    await cleanPrefix(client, prefix)
+    client.disconnect()
+  })
+  return {
+    prefix,
+    get redis () {
+      if (client === undefined) throw new Error('redisSuite: the client opens in beforeAll; read it inside a test')
+      return client
+    },
+  }
+}

@@ -1,9 +1,8 @@
-import type { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { createShiftedClock, type TestClock } from '../helpers/app.js'
 import { FOLLOW_UP_1, FOLLOW_UP_2, MINUTE, MONDAY_10H, writeBeyondPlaybook } from '../helpers/beyond-playbook.js'
 import { startPipeline, type Pipeline } from '../helpers/pipeline.js'
-import { cleanPrefix, createTestRedis, REDIS_URL, redisAvailable, uniquePrefix, warnIfRedisMissing } from '../helpers/redis.js'
+import { REDIS_URL, redisAvailable, redisSuite, warnIfRedisMissing } from '../helpers/redis.js'
 import { sleep, until } from '../helpers/wait.js'
 
 warnIfRedisMissing('follow-ups across replicas')
@@ -123,14 +122,11 @@ describe('follow-ups (embedded store)', () => {
 })
 
 describe.skipIf(!redisAvailable)('follow-ups with Redis, two replicas (real Redis)', () => {
-  let redis: Redis
-  const prefix = uniquePrefix()
+  const { prefix } = redisSuite()
   const pipelines: Pipeline[] = []
-  beforeAll(() => { redis = createTestRedis() })
+  // Runs before redisSuite's clean-up (after-hooks run in reverse): the replicas stop writing first.
   afterAll(async () => {
     for (const x of pipelines.reverse()) await x.close()
-    await cleanPrefix(redis, prefix)
-    redis.disconnect()
   })
 
   it('fires once across the replicas, and survives a replica\'s restart', async () => {

@@ -1,8 +1,7 @@
-import type { Redis } from 'ioredis'
 import { request } from 'undici'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { startPipeline, type Pipeline } from '../helpers/pipeline.js'
-import { cleanPrefix, createTestRedis, keysUnder, REDIS_URL, redisAvailable, uniquePrefix, warnIfRedisMissing } from '../helpers/redis.js'
+import { cleanPrefix, createTestRedis, keysUnder, REDIS_URL, redisAvailable, redisSuite, uniquePrefix, warnIfRedisMissing } from '../helpers/redis.js'
 import { sleep, until } from '../helpers/wait.js'
 
 warnIfRedisMissing('erasure in Redis')
@@ -94,17 +93,12 @@ describe('erasure', () => {
 })
 
 describe.skipIf(!redisAvailable)('erasure in Redis (real Redis)', () => {
-  let redis: Redis
-  const prefix = uniquePrefix()
-  beforeAll(() => { redis = createTestRedis() })
-  afterAll(async () => {
-    await cleanPrefix(redis, prefix)
-    redis.disconnect()
-  })
+  const suite = redisSuite()
+  const { prefix } = suite
 
   /** Keys naming the conversation or the contact, outside the durable queue's own. */
   const keysOf = async (conversationId: number, contactId: number): Promise<string[]> =>
-    (await keysUnder(redis, prefix)).filter((k) => !k.startsWith(`${prefix}{q}:`) && (k.includes(`{1:${conversationId}}`) || k.includes(`{c:1:${contactId}}`)))
+    (await keysUnder(suite.redis, prefix)).filter((k) => !k.startsWith(`${prefix}{q}:`) && (k.includes(`{1:${conversationId}}`) || k.includes(`{c:1:${contactId}}`)))
 
   it('a lead\'s request leaves no key of that contact in Redis', async () => {
     const p = await start({ REDIS_URL, REDIS_KEY_PREFIX: prefix })

@@ -1,14 +1,13 @@
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
 import type { ConversationState } from '../../src/conversation/types.js'
 import type { FakeRef } from '../helpers/fake-chatwoot.js'
 import { startTestApp } from '../helpers/app.js'
 import { settle, startPipeline, type Pipeline } from '../helpers/pipeline.js'
-import { cleanPrefix, createTestRedis, REDIS_URL, redisAvailable, uniquePrefix } from '../helpers/redis.js'
+import { REDIS_URL, redisAvailable, redisSuite } from '../helpers/redis.js'
 import { until } from '../helpers/wait.js'
 
 // Per-inbox playbooks and hot reload through the whole pipeline (issue #7, part 1): the real app
@@ -137,18 +136,13 @@ describe('hot reload', () => {
 })
 
 describe.skipIf(!redisAvailable)('the playbook version in the conversation state (real Redis)', () => {
-  let redis: Redis
-  const prefix = uniquePrefix()
-  beforeAll(() => { redis = createTestRedis() })
-  afterAll(async () => {
-    await cleanPrefix(redis, prefix)
-    redis.disconnect()
-  })
+  const suite = redisSuite()
+  const { prefix } = suite
 
   it('every bot reply records the version of the playbook that wrote it, before and after a reload', async () => {
     p = await startPipeline({ env: { PLAYBOOK_PATH: dir, REDIS_URL, REDIS_KEY_PREFIX: prefix } })
     const ref = newRef()
-    const load = async (): Promise<ConversationState> => JSON.parse(await redis.get(`${prefix}{${ref.accountId}:${ref.conversationId}}:state`) ?? 'null') as ConversationState
+    const load = async (): Promise<ConversationState> => JSON.parse(await suite.redis.get(`${prefix}{${ref.accountId}:${ref.conversationId}}:state`) ?? 'null') as ConversationState
     const v1 = p.app.app.playbooks.forInbox(WHATSAPP_INBOX).version
     await p.say(ref, 'Olá, quero automatizar o atendimento', { inboxId: WHATSAPP_INBOX })
     await p.waitForReplies(ref, 1)

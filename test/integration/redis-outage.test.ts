@@ -1,10 +1,9 @@
 import { createServer, connect, type Server, type Socket } from 'node:net'
-import type { Redis } from 'ioredis'
 import { request } from 'undici'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { startPipeline, type Pipeline } from '../helpers/pipeline.js'
 import { until } from '../helpers/wait.js'
-import { cleanPrefix, createTestRedis, REDIS_URL, redisAvailable, uniquePrefix, warnIfRedisMissing } from '../helpers/redis.js'
+import { REDIS_URL, redisAvailable, redisSuite, warnIfRedisMissing } from '../helpers/redis.js'
 
 // Redis goes away and comes back, through a loopback TCP proxy we can cut: the webhook keeps
 // answering, work waits in memory, readiness says why, and everything recovers by itself.
@@ -50,13 +49,7 @@ async function readiness (url: string): Promise<{ status: number, body: Record<s
 }
 
 describe.skipIf(!redisAvailable)('Redis outage (real Redis behind a loopback proxy)', () => {
-  let cleaner: Redis
-  const prefix = uniquePrefix()
-  beforeAll(() => { cleaner = createTestRedis() })
-  afterAll(async () => {
-    await cleanPrefix(cleaner, prefix)
-    cleaner.disconnect()
-  })
+  const { prefix } = redisSuite()
 
   it('keeps answering the webhook, says 503 with the reason, and answers the lead once Redis is back', async () => {
     const proxy = await startCuttableProxy()
