@@ -89,6 +89,16 @@ export async function startPipeline (opts: PipelineOptions = {}): Promise<Pipeli
     return { statusCode: res.statusCode, body: await res.body.json() as { status?: string, reason?: string } }
   }
 
+  const deliver: Pipeline['deliver'] = async (ref, event) => {
+    const m: MessageFixture = JSON.parse(JSON.stringify(event)) as MessageFixture
+    m.account.id = ref.accountId
+    m.conversation.id = ref.conversationId
+    m.conversation.status = chatwoot.conversation(ref).status
+    // A lead's new message is in the conversation before its webhook arrives, as `say` does.
+    if (m.event === 'message_created' && m.message_type === 'incoming') m.id = chatwoot.addIncoming(ref, m.content ?? '').id
+    return await post(Buffer.from(JSON.stringify(m)), randomUUID())
+  }
+
   const replies = (ref: FakeRef) => chatwoot.messages(ref).filter((m) => !m.private && m.messageType === 1)
   return {
     app,
@@ -116,26 +126,14 @@ export async function startPipeline (opts: PipelineOptions = {}): Promise<Pipeli
       }
       return post(Buffer.from(JSON.stringify(m)), o.deliveryId ?? randomUUID())
     },
-    async deliver (ref, event) {
-      const m: MessageFixture = JSON.parse(JSON.stringify(event)) as MessageFixture
-      m.account.id = ref.accountId
-      m.conversation.id = ref.conversationId
-      m.conversation.status = chatwoot.conversation(ref).status
-      // A lead's new message is in the conversation before its webhook arrives, as `say` does.
-      if (m.event === 'message_created' && m.message_type === 'incoming') m.id = chatwoot.addIncoming(ref, m.content ?? '').id
-      return post(Buffer.from(JSON.stringify(m)), randomUUID())
-    },
+    deliver,
     async agentReply (ref, text) {
-      const stored = chatwoot.addAgentMessage(ref, text)
       const m = messageFixture('message_created.incoming.whatsapp')
-      m.id = stored.id
+      m.id = chatwoot.addAgentMessage(ref, text).id
       m.content = text
       m.message_type = 'outgoing'
       m.sender = { id: 1, name: 'Agent', type: 'user' }
-      m.account.id = ref.accountId
-      m.conversation.id = ref.conversationId
-      m.conversation.status = chatwoot.conversation(ref).status
-      return (await post(Buffer.from(JSON.stringify(m)), randomUUID())).statusCode
+      return (await deliver(ref, m)).statusCode
     },
     async statusEvent (ref, status, o = {}) {
       if (o.late !== true) chatwoot.setStatus(ref, status)
