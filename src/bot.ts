@@ -17,7 +17,6 @@ import type { Clock } from './lib/clock.js'
 import type { Metrics } from './lib/metrics.js'
 import { createRedisOutbox, type Outbox } from './stores/outbox.js'
 import type { ContactStore } from './stores/contacts.js'
-import { erasurePayload } from './conversation/summary.js'
 import type { TimerPort } from './conversation/scheduled.js'
 import { createMemoryStateStore, createRedisStateStore, type StateStore } from './stores/state.js'
 
@@ -93,8 +92,6 @@ function isStateDocument (doc: unknown): doc is ConversationState {
 }
 
 export interface Bot extends ConversationWorker {
-  /** Tells n8n a contact was erased when no conversation of theirs was left to erase. */
-  notifyErased (contact: { accountId: number, contactId: number }): void
   /** Resolves once what the first turn needs is loaded (the OpenAI SDK, when a key is set). */
   ready (): Promise<void>
 }
@@ -195,15 +192,6 @@ export function createBot (deps: BotDeps): Bot {
     ...worker,
     async ready () {
       await llm?.ready
-    },
-    notifyErased (contact) {
-      const at = deps.clock.now()
-      workflows.trigger('data_erased', erasurePayload({ accountId: contact.accountId, conversationId: undefined }, contact.contactId, 'admin', at), `{c:${contact.accountId}:${contact.contactId}}:data_erased:${at}`)
-        .then((outcome) => metrics.workflows.inc({ workflow: 'data_erased', outcome: outcome === 'not_configured' || outcome === 'queued' ? outcome : 'sent' }))
-        .catch((err: unknown) => {
-          metrics.workflows.inc({ workflow: 'data_erased', outcome: 'failed' })
-          log.warn({ err }, 'Workflow trigger failed')
-        })
     },
     async drain (timeoutMs) {
       await worker.drain(timeoutMs)

@@ -113,6 +113,8 @@ export interface ConversationWorker {
   giveUp (lane: string, jobs: readonly ConversationJob[]): Promise<void>
   /** Resolves when background workflow calls have settled (or the bound passed). */
   drain (timeoutMs: number): Promise<void>
+  /** Tells n8n a contact was erased when no conversation of theirs was left to erase. */
+  notifyErased (contact: ContactRef): void
 }
 
 /** What the lead sent, as text: an audio's transcription counts; other media say what they are. */
@@ -153,13 +155,18 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
     const payload = workflow === 'data_erased'
       ? erasurePayload(state.ref, state.contactId, reason === 'admin_request' ? 'admin' : 'lead', at)
       : { ...workflowPayload(state, workflow, reason, playbook, opts.chatwootBaseUrl, at), ...hoursFields(workflow, playbook, at), ...extra }
+    trigger(workflow, payload, `${conversationTag(state.ref)}:${workflow}:${key}`, ids(state.ref))
+  }
+
+  /** In the background (drain waits for it), counted, and logged with ids only when it fails. */
+  const trigger = (workflow: Workflow, payload: Record<string, unknown>, key: string, logIds: Record<string, number>): void => {
     track((async () => {
       try {
-        const result = await workflows.trigger(workflow, payload, `${conversationTag(state.ref)}:${workflow}:${key}`)
+        const result = await workflows.trigger(workflow, payload, key)
         observe.workflow(workflow, result === 'not_configured' || result === 'queued' ? result : 'sent')
       } catch (err) {
         observe.workflow(workflow, 'failed')
-        log.warn({ ...ids(state.ref), err, workflow }, 'Workflow trigger failed')
+        log.warn({ ...logIds, err, workflow }, 'Workflow trigger failed')
       }
     })())
   }
@@ -588,6 +595,11 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
         new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs) }),
       ])
       clearTimeout(timer)
+    },
+    notifyErased (contact) {
+      const at = now()
+      const payload = erasurePayload({ accountId: contact.accountId, conversationId: undefined }, contact.contactId, 'admin', at)
+      trigger('data_erased', payload, `{c:${contact.accountId}:${contact.contactId}}:data_erased:${at}`, { accountId: contact.accountId })
     },
   }
 }
