@@ -17,6 +17,11 @@ export interface LeadContext {
   readonly channel: Channel
   /** Deliver as if Chatwoot still showed the conversation pending (a delivery racing a handoff). */
   readonly asPending: boolean
+  /**
+   * The choice values a button text names in any language of the playbook ("Este mês", "This
+   * month" → este_mes): a scenario clicks a button by one title whatever language it is shown in.
+   */
+  readonly choiceValues?: (text: string) => readonly string[]
 }
 
 /** The body to POST for one lead message. Stores the message in the Chatwoot stand-in first, as Chatwoot does. */
@@ -58,12 +63,14 @@ function base (ctx: LeadContext): MessageFixture {
 
 /**
  * A click on one of the bot's quick-reply buttons: Chatwoot updates the bot's input_select message
- * with `submitted_values` and sends message_updated. `choice` is the button's title or value.
+ * with `submitted_values` and sends message_updated. `choice` is the button's title (in any of the
+ * playbook's languages) or value.
  */
 function quickReplyAnswer (ctx: LeadContext, choice: string): Record<string, unknown> {
   const question = [...ctx.chatwoot.messages(ctx.ref)].reverse().find((msg) => !msg.private && msg.contentType === 'input_select')
   if (question === undefined) throw new Error(`no quick-reply question to answer with "${choice}"`)
-  const item = items(question).find((i) => i.title === choice || i.value === choice)
+  const values = ctx.choiceValues?.(choice) ?? []
+  const item = items(question).find((i) => i.title === choice || i.value === choice || values.includes(i.value))
   if (item === undefined) throw new Error(`the bot's last quick reply has no button "${choice}" (it has ${items(question).map((i) => i.title).join(', ')})`)
   const m = base(ctx)
   m.event = 'message_updated'
@@ -83,4 +90,20 @@ function items (message: StoredMessage): Array<{ title: string, value: string }>
     const o = i as { title?: unknown, value?: unknown }
     return typeof o.title === 'string' && typeof o.value === 'string' ? [{ title: o.title, value: o.value }] : []
   })
+}
+
+/**
+ * Every choice value whose title, in any language, or whose value is `text`. Titles are read as
+ * the playbook writes them: a plain string or one per language.
+ */
+export function choiceValuesOf (playbook: { readonly qualification: { readonly fields: ReadonlyArray<{ readonly choices?: ReadonlyArray<{ readonly value: string, readonly title: unknown }> | undefined }> } }, text: string): string[] {
+  const wanted = text.trim().toLowerCase()
+  const out: string[] = []
+  for (const field of playbook.qualification.fields) {
+    for (const c of field.choices ?? []) {
+      const titles = typeof c.title === 'string' ? [c.title] : Object.values(c.title as Record<string, unknown>).filter((t): t is string => typeof t === 'string')
+      if (c.value.toLowerCase() === wanted || titles.some((t) => t.trim().toLowerCase() === wanted)) out.push(c.value)
+    }
+  }
+  return out
 }

@@ -5,8 +5,10 @@ import { performance } from 'node:perf_hooks'
 import { request } from 'undici'
 import { SECRET, startPipeline, type Pipeline } from '../../test/helpers/pipeline.js'
 import { chatwootHeaders } from '../../test/helpers/sign.js'
-import { leadWebhook } from './lead-webhooks.js'
-import type { PostedReply, WorkflowCall } from './policy.js'
+import type { Playbook } from '../../src/conversation/playbook.js'
+import type { StoredMessage } from '../../test/helpers/fake-chatwoot.js'
+import { choiceValuesOf, leadWebhook } from './lead-webhooks.js'
+import type { PostedNote, PostedReply, WorkflowCall } from './policy.js'
 import { stepMessages, type Scenario } from './scenario.js'
 
 /** Which brain answers: the scripted one, or a model through the OpenAI client (any compatible provider). */
@@ -22,6 +24,8 @@ export interface RunSettings {
   readonly debounceMs: number
   /** How long one step may take before the scenario is abandoned. */
   readonly stepTimeoutMs: number
+  /** The playbook the app answers with: a button is clicked by its title in any of its languages. */
+  readonly playbook?: Playbook
 }
 
 /** One "Lead turn decided" line of the worker: what the brain read, what the bot did. */
@@ -39,15 +43,19 @@ export interface StepRun {
   /** The webhook's answers to this step's deliveries ("accepted", "ignored:conversation_open"…). */
   readonly acks: readonly string[]
   readonly turns: readonly DecidedTurn[]
-  readonly replies: ReadonlyArray<{ readonly content: string, readonly latencyMs: number }>
+  readonly replies: ReadonlyArray<{ readonly content: string, readonly buttons: readonly string[], readonly latencyMs: number }>
   /** Fields the bot recorded in Chatwoot (custom attributes lead_*) after this step. */
   readonly fields: Readonly<Record<string, string>>
+  /** The stage after this step: its last decided turn's, else the one before. */
+  readonly stage: string
 }
 
 export interface ScenarioRun {
   readonly id: string
   readonly steps: readonly StepRun[]
   readonly replies: readonly PostedReply[]
+  /** Private notes the bot posted (the handoff note), for the team, never for the lead. */
+  readonly notes: readonly PostedNote[]
   readonly workflows: readonly WorkflowCall[]
   /** `reason` of each n8n handoff call, in order. */
   readonly handoffReasons: readonly string[]
@@ -69,11 +77,18 @@ export async function runScenario (scenario: Scenario, settings: RunSettings, co
   const p = await startPipeline({ env: pipelineEnv(settings), captureLogs: true })
   const ref = { accountId: ACCOUNT_ID, conversationId }
   const posted: Array<PostedReply & { at: number }> = []
+  const notes: PostedNote[] = []
   const unsubscribe = p.chatwoot.onMessage((m) => {
-    if (m.private || m.conversationId !== conversationId) return
+    if (m.conversationId !== conversationId) return
+    if (m.private) {
+      notes.push({ content: m.content ?? '' })
+      return
+    }
     const conv = p.chatwoot.conversation(ref)
-    posted.push({ content: m.content ?? '', status: conv.status, labels: [...conv.labels], at: performance.now() })
+    posted.push({ content: m.content ?? '', buttons: buttonTitles(m), status: conv.status, labels: [...conv.labels], at: performance.now() })
   })
+  const playbook = settings.playbook
+  const choiceValues = playbook !== undefined ? (text: string): string[] => choiceValuesOf(playbook, text) : undefined
   const steps: StepRun[] = []
   let logIndex = 0
   let error: string | undefined
@@ -87,7 +102,7 @@ export async function runScenario (scenario: Scenario, settings: RunSettings, co
       if ('lead' in step) {
         for (const [i, message] of stepMessages(step).entries()) {
           if (i > 0 && step.pause_ms > 0) await sleep(step.pause_ms)
-          const body = leadWebhook({ chatwoot: p.chatwoot, ref, channel: scenario.channel, asPending: step.delivered_as_pending }, message)
+          const body = leadWebhook({ chatwoot: p.chatwoot, ref, channel: scenario.channel, asPending: step.delivered_as_pending, ...(choiceValues !== undefined ? { choiceValues } : {}) }, message)
           acks.push(await post(p, body))
           lastAck = performance.now()
         }
@@ -100,14 +115,16 @@ export async function runScenario (scenario: Scenario, settings: RunSettings, co
       await idle(p, settings.stepTimeoutMs)
       const lines = p.app.logs.slice(logIndex)
       logIndex = p.app.logs.length
+      const turns = decidedTurns(lines)
       steps.push({
         index,
         kind: 'lead' in step ? 'lead' : 'agent' in step ? 'agent' : 'wait',
         acks,
-        turns: decidedTurns(lines),
+        turns,
         // The bot cannot answer before the debounce ends: latency is what it takes after that.
-        replies: posted.slice(repliesBefore).map((r) => ({ content: r.content, latencyMs: Math.max(0, r.at - lastAck - settings.debounceMs) })),
+        replies: posted.slice(repliesBefore).map((r) => ({ content: r.content, buttons: r.buttons ?? [], latencyMs: Math.max(0, r.at - lastAck - settings.debounceMs) })),
         fields: leadFields(p.chatwoot.conversation(ref).customAttributes),
+        stage: turns.at(-1)?.to ?? steps.at(-1)?.stage ?? 'new',
       })
     }
     const metrics = await p.metrics()
@@ -125,8 +142,9 @@ export async function runScenario (scenario: Scenario, settings: RunSettings, co
   return {
     id: scenario.id,
     steps,
-    replies: posted.map(({ content, status, labels }) => ({ content, status, labels })),
-    workflows: n8nCalls.map((r) => ({ path: r.path, idempotencyKey: header(r.headers['idempotency-key']) })),
+    replies: posted.map(({ content, buttons, status, labels }) => ({ content, buttons, status, labels })),
+    notes,
+    workflows: n8nCalls.map((r) => workflowCall(r.path, header(r.headers['idempotency-key']), r.body)),
     handoffReasons: n8nCalls.filter((r) => r.path.endsWith('/handoff')).map((r) => String((r.body as { reason?: unknown } | undefined)?.reason ?? '')),
     handoffs: p.chatwoot.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/toggle_status') && (r.body as { status?: unknown } | undefined)?.status === 'open').length,
     final: {
@@ -194,6 +212,30 @@ function decidedTurns (lines: readonly string[]): DecidedTurn[] {
     })
   }
   return out
+}
+
+/** What n8n received: the path, the idempotency key, and the payload's reason and lead fields. */
+function workflowCall (path: string, idempotencyKey: string | undefined, body: unknown): WorkflowCall {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as { reason?: unknown, fields?: unknown }
+  const fields = typeof b.fields === 'object' && b.fields !== null
+    ? Object.fromEntries(Object.entries(b.fields).map(([k, v]) => [k, String(v)]))
+    : undefined
+  return {
+    path,
+    idempotencyKey,
+    ...(typeof b.reason === 'string' ? { reason: b.reason } : {}),
+    ...(fields !== undefined ? { fields } : {}),
+  }
+}
+
+/** The titles of a quick-reply message's buttons (Chatwoot input_select items). */
+function buttonTitles (m: StoredMessage): string[] {
+  const list = m.contentAttributes['items']
+  if (!Array.isArray(list)) return []
+  return list.flatMap((i: unknown) => {
+    const title = (i as { title?: unknown } | null)?.title
+    return typeof title === 'string' ? [title] : []
+  })
 }
 
 function lastStage (steps: readonly StepRun[]): string {

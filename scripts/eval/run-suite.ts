@@ -74,6 +74,7 @@ export async function runSuite (opts: SuiteOptions): Promise<SuiteRun> {
         brain: opts.brain,
         debounceMs: hasBurst(scenario) ? opts.burstDebounceMs : opts.debounceMs,
         stepTimeoutMs: opts.stepTimeoutMs,
+        playbook,
         ...(playbookPath !== undefined ? { playbookPath } : {}),
       }, 7000 + index)
       const result = scoreScenario(scenario, run, { playbook, policy, modelAnswers: opts.brain.kind === 'model' })

@@ -37,14 +37,20 @@ const fieldsSchema = z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), fieldExpect
 /**
  * Expectation keys the scripted brain is not expected to meet (a keyword reader cannot summarise a
  * need or tell small talk from a question): scored only when a model answers, and reported apart
- * otherwise. `intent`, `stage`, `reply`, `reply_language`, `reply_matches`, `reason`, `workflows`,
+ * otherwise. `intent`, `stage`, `reply`, `reply_language`, `reply_matches`, `reason`, `disqualify_reason`, `workflows`,
  * or `fields.<key>`.
  */
-const needsModelSchema = z.array(z.string().regex(/^(intent|stage|reply|reply_language|reply_matches|reason|workflows|fields\.[a-z][a-z0-9_]*)$/)).default([])
+const needsModelSchema = z.array(z.string().regex(/^(intent|stage|reply|reply_language|reply_matches|reason|disqualify_reason|workflows|fields\.[a-z][a-z0-9_]*)$/)).default([])
 
 /** A stage, or the stages any of which is right (a lead's words two readings fit equally well). */
 const stagesSchema = z.union([z.enum(STAGES), z.array(z.enum(STAGES)).min(1)])
 export type StageExpectation = z.infer<typeof stagesSchema>
+
+/**
+ * Handoff reasons a scenario may expect: the bot's own, plus `stalled` (a lead who made no progress
+ * for several turns is offered a person), which the scenarios specify before the bot has it.
+ */
+export const EXPECTED_HANDOFF_REASONS = [...new Set<string>([...HANDOFF_REASONS, 'stalled'])] as [string, ...string[]]
 
 const languageSchema = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'a language tag such as pt-BR, en or es')
 
@@ -55,7 +61,10 @@ export const stepExpectSchema = z.object({
   /** Fields known after this step (what the bot recorded in Chatwoot's custom attributes). */
   fields: fieldsSchema.optional(),
   stage: stagesSchema.optional(),
-  /** The reply's language; later steps expect the same unless they say otherwise. */
+  /**
+   * The language of every line of the reply and of every button from this step on (a lead who
+   * switches language midway); until a step says otherwise, the scenario's `language`.
+   */
   reply_language: languageSchema.optional(),
   /** The reply matches each of these. */
   reply_matches: z.array(pattern).optional(),
@@ -98,10 +107,20 @@ export type Step = z.infer<typeof stepSchema>
 export type LeadStep = z.infer<typeof leadStepSchema>
 export type StepExpect = z.infer<typeof stepExpectSchema>
 
+/** Stages that end the bot's part: every scenario reaches one unless it says it is open_ended. */
+export const ENDINGS: readonly string[] = ['qualified', 'disqualified', 'opted_out', 'handoff']
+
 export const finalExpectSchema = z.object({
   stage: stagesSchema,
   /** Why the conversation went to a person (the n8n handoff workflow's `reason`). */
-  reason: z.enum(HANDOFF_REASONS).optional(),
+  reason: z.enum(EXPECTED_HANDOFF_REASONS).optional(),
+  /** The `reason` of the lead_disqualified workflow (job_seeker, student, vendor, wrong_number…). */
+  disqualify_reason: z.string().regex(/^[a-z][a-z0-9_]*$/).optional(),
+  /**
+   * The scenario stops mid-conversation on purpose (it tests one reply, not an ending): without it,
+   * a conversation left open (not qualified, disqualified, opted out or with a person) is a violation.
+   */
+  open_ended: z.boolean().default(false),
   fields: fieldsSchema.optional(),
   /** Exactly these workflows fired (each once), in any order. */
   workflows: z.array(z.enum(WORKFLOWS)).optional(),
@@ -142,6 +161,12 @@ export const scenarioSchema = z.object({
   const finalStages = typeof f.stage === 'string' ? [f.stage] : f.stage
   if (f.reason !== undefined && finalStages.some((st) => st !== 'handoff' && st !== 'qualified')) {
     ctx.addIssue({ code: 'custom', path: ['final', 'reason'], message: 'a handoff reason needs the final stage handoff or qualified' })
+  }
+  if (f.disqualify_reason !== undefined && finalStages.some((st) => st !== 'disqualified')) {
+    ctx.addIssue({ code: 'custom', path: ['final', 'disqualify_reason'], message: 'a disqualify reason needs the final stage disqualified' })
+  }
+  if (f.open_ended && finalStages.every((st) => ENDINGS.includes(st))) {
+    ctx.addIssue({ code: 'custom', path: ['final', 'open_ended'], message: 'open_ended is for a scenario that stops before an ending; this one expects an ending' })
   }
 })
 export type Scenario = z.infer<typeof scenarioSchema>

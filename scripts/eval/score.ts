@@ -3,7 +3,7 @@
 // scripted brain it is reported apart, so the scripted thresholds reflect what a keyword reader can do.
 import type { Playbook } from '../../src/conversation/playbook.js'
 import { policyViolations, type PolicyFile, type Violation } from './policy.js'
-import { foldText, replyLanguage, sameLanguage } from './reply-language.js'
+import { foldText, foreignLines } from './reply-language.js'
 import type { DecidedTurn, ScenarioRun } from './run-scenario.js'
 import type { FieldExpectation, Scenario, StageExpectation } from './scenario.js'
 
@@ -25,6 +25,8 @@ export interface Check {
 export interface ScenarioResult {
   readonly id: string
   readonly tags: readonly string[]
+  /** The lead's language (the scenario's): the scorecard shows each language apart. */
+  readonly language: string
   readonly passed: boolean
   readonly checks: readonly Check[]
   readonly violations: readonly Violation[]
@@ -67,8 +69,9 @@ export function scoreScenario (scenario: Scenario, run: ScenarioRun, ctx: ScoreC
     if (e.reply_language !== undefined) language = e.reply_language
     const reply = replies[0]?.content
     if (e.reply && reply !== undefined) {
-      const got = replyLanguage(reply, ctx.playbook)
-      add('replies', 'reply_language', sameLanguage(got, language), language, got ?? 'unknown')
+      // Every line and every button in the lead's language; a line that tells nothing passes.
+      const foreign = foreignLines(reply, replies[0]?.buttons ?? [], language, ctx.playbook)
+      add('replies', 'reply_language', foreign.length === 0, `${language} on every line and button`, foreign.length === 0 ? language : foreign.map((f) => `${f.language} ${f.kind} "${clip(f.text)}"`).join('; '))
       for (const p of e.reply_matches ?? []) add('replies', 'reply_matches', RegExp(p, 'iu').test(reply), `/${p}/`, clip(reply))
     }
     if (e.intent !== undefined) add('intents', 'intent', intentOf(stepRun.turns) === e.intent, e.intent, intentOf(stepRun.turns))
@@ -87,6 +90,10 @@ export function scoreScenario (scenario: Scenario, run: ScenarioRun, ctx: ScoreC
     const reason = run.handoffReasons.at(-1) ?? 'none'
     final('final', 'reason', reason === f.reason, f.reason, reason)
   }
+  if (f.disqualify_reason !== undefined) {
+    const reason = run.workflows.filter((w) => workflowName(w.path) === 'lead_disqualified').at(-1)?.reason ?? 'none'
+    final('final', 'disqualify_reason', reason === f.disqualify_reason, f.disqualify_reason, reason)
+  }
   if (f.workflows !== undefined) {
     const fired = [...new Set(run.workflows.map((w) => workflowName(w.path)))].sort()
     const want = [...f.workflows].sort()
@@ -104,11 +111,17 @@ export function scoreScenario (scenario: Scenario, run: ScenarioRun, ctx: ScoreC
     playbook: ctx.playbook,
     policy: ctx.policy,
     neverSay: scenario.never_say,
+    steps: run.steps.map((st) => ({ kind: st.kind, replies: st.replies.length, fields: st.fields, stage: st.stage })),
+    notes: run.notes,
+    ...(run.error === undefined ? { ending: { stage: run.final.stage, status: run.final.status } } : {}),
+    // An ending only a model is expected to reach is not held against the scripted brain.
+    openEnded: f.open_ended || (!ctx.modelAnswers && f.needs_model.includes('stage')),
   })
   const passed = run.error === undefined && violations.length === 0 && checks.every((c) => c.passed || c.modelOnly)
   return {
     id: scenario.id,
     tags: scenario.tags,
+    language: scenario.language,
     passed,
     checks,
     violations,

@@ -11,6 +11,18 @@ export type Rate = z.infer<typeof rateSchema>
 export const RATE_METRICS = ['scenarios', 'fields', 'intents', 'stages', 'replies', 'final_states'] as const
 export type RateMetric = typeof RATE_METRICS[number]
 
+/** The rates of one language's scenarios (by the lead's language, the scenario's `language`). */
+const languageCardSchema = z.object({
+  scenarios: rateSchema,
+  fields: rateSchema,
+  intents: rateSchema,
+  stages: rateSchema,
+  replies: rateSchema,
+  final_states: rateSchema,
+  policy_violations: z.number().int().min(0),
+}).strict()
+export type LanguageCard = z.infer<typeof languageCardSchema>
+
 export const scorecardSchema = z.object({
   version: z.literal(1),
   brain: z.object({ kind: z.enum(['scripted', 'model']), model: z.string().optional() }).strict(),
@@ -33,8 +45,11 @@ export const scorecardSchema = z.object({
   /** Checks marked needs_model that the scripted brain answered: reported, not scored. */
   model_only: rateSchema,
   by_tag: z.record(z.string(), rateSchema),
+  /** Each lead language apart (pt-BR, en, es); absent in scorecards saved before it existed. */
+  by_language: z.record(z.string(), languageCardSchema).optional(),
   results: z.array(z.object({
     id: z.string(),
+    language: z.string().optional(),
     passed: z.boolean(),
     failures: z.array(z.string()),
     violations: z.array(z.string()),
@@ -59,13 +74,33 @@ function percentile (sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0
 }
 
-export function buildScorecard (results: readonly ScenarioResult[], meta: ScorecardMeta): Scorecard {
+/** The six rates and the violations of a set of results. */
+function languageCard (results: readonly ScenarioResult[]): LanguageCard {
   const scored = results.flatMap((r) => r.checks.filter((c) => !c.modelOnly))
   const category = (c: Category): Rate => {
     const list = scored.filter((x) => x.category === c)
     return rate(list.filter((x) => x.passed).length, list.length)
   }
   const finalOk = results.filter((r) => r.error === undefined && r.checks.every((c) => c.category !== 'final' || c.passed || c.modelOnly)).length
+  return {
+    scenarios: rate(results.filter((r) => r.passed).length, results.length),
+    fields: category('fields'),
+    intents: category('intents'),
+    stages: category('stages'),
+    replies: category('replies'),
+    final_states: rate(finalOk, results.length),
+    policy_violations: results.reduce((s, r) => s + r.violations.length, 0),
+  }
+}
+
+/** Base tag for grouping: "es-AR" counts as "es", "pt" as "pt-BR". */
+const languageGroup = (tag: string): string => {
+  const base = tag.split('-')[0]?.toLowerCase() ?? tag
+  return base === 'pt' ? 'pt-BR' : base
+}
+
+export function buildScorecard (results: readonly ScenarioResult[], meta: ScorecardMeta): Scorecard {
+  const all = languageCard(results)
   const modelOnly = results.flatMap((r) => r.checks.filter((c) => c.modelOnly))
   const byKind = Object.fromEntries(VIOLATION_KINDS.map((k) => [k, results.reduce((n, r) => n + r.violations.filter((v) => v.kind === k).length, 0)]))
   const qualify = results.flatMap((r) => r.turnsToQualify !== undefined ? [r.turnsToQualify] : [])
@@ -80,12 +115,12 @@ export function buildScorecard (results: readonly ScenarioResult[], meta: Scorec
     playbook: meta.playbook,
     generated_at: new Date().toISOString(),
     duration_ms: Math.round(meta.durationMs),
-    scenarios: rate(results.filter((r) => r.passed).length, results.length),
-    fields: category('fields'),
-    intents: category('intents'),
-    stages: category('stages'),
-    replies: category('replies'),
-    final_states: rate(finalOk, results.length),
+    scenarios: all.scenarios,
+    fields: all.fields,
+    intents: all.intents,
+    stages: all.stages,
+    replies: all.replies,
+    final_states: all.final_states,
     policy_violations: { total: results.reduce((s, r) => s + r.violations.length, 0), by_kind: byKind },
     turns_to_qualify: {
       mean: qualify.length === 0 ? null : round(qualify.reduce((a, b) => a + b, 0) / qualify.length, 2),
@@ -101,8 +136,10 @@ export function buildScorecard (results: readonly ScenarioResult[], meta: Scorec
       const tagged = results.filter((r) => r.tags.includes(t))
       return [t, rate(tagged.filter((r) => r.passed).length, tagged.length)]
     })),
+    by_language: Object.fromEntries([...new Set(results.map((r) => languageGroup(r.language)))].sort().map((lang) => [lang, languageCard(results.filter((r) => languageGroup(r.language) === lang))])),
     results: results.map((r) => ({
       id: r.id,
+      language: r.language,
       passed: r.passed,
       failures: [
         ...(r.error !== undefined ? [`error: ${r.error}`] : []),
@@ -142,6 +179,8 @@ export function formatScorecard (s: Scorecard, results?: readonly ScenarioResult
     ...(s.brain.kind === 'model' ? [`  scripted fallbacks      ${s.brain_fallbacks}`] : []),
     `  model-only checks       ${s.model_only.total === 0 ? 'none' : `${pct(s.model_only)}  ${s.brain.kind === 'scripted' ? 'not scored with the scripted brain' : ''}`}`.trimEnd(),
     '',
+    ...formatLanguages(s.by_language ?? {}),
+    '',
     `  by tag: ${Object.entries(s.by_tag).map(([t, r]) => `${t} ${r.passed}/${r.total}`).join(' · ')}`,
   ]
   const failed = s.results.filter((r) => !r.passed)
@@ -158,4 +197,13 @@ export function formatScorecard (s: Scorecard, results?: readonly ScenarioResult
     for (const m of misses) lines.push(`  · ${m}`)
   }
   return lines.join('\n')
+}
+
+/** One row per lead language: the same rates as above, side by side. */
+function formatLanguages (byLanguage: Readonly<Record<string, LanguageCard>>): string[] {
+  const langs = Object.entries(byLanguage)
+  if (langs.length === 0) return []
+  const cell = (r: Rate): string => `${(r.rate * 100).toFixed(1)}% ${r.passed}/${r.total}`.padEnd(17)
+  const head = `  ${'by language'.padEnd(11)} ${['scenarios', 'fields', 'intents', 'stages', 'replies', 'final states'].map((h) => h.padEnd(17)).join('')}violations`
+  return [head, ...langs.map(([lang, c]) => `  ${lang.padEnd(11)} ${[c.scenarios, c.fields, c.intents, c.stages, c.replies, c.final_states].map(cell).join('')}${c.policy_violations}`)]
 }

@@ -86,6 +86,14 @@ export function checkRegression (s: Scorecard, base: Scorecard, t: BrainThreshol
   for (const m of RATE_METRICS) {
     if (base[m].rate - s[m].rate > t.rate_drop_max + 1e-9) regressions.push(`${m} fell from ${pct(base[m].rate)} to ${pct(s[m].rate)} (at most ${pct(t.rate_drop_max)} allowed)`)
   }
+  // A language whose rates fell is a regression even when another language's rose to hide it.
+  for (const [lang, now] of Object.entries(s.by_language ?? {})) {
+    const before = base.by_language?.[lang]
+    if (before === undefined) continue
+    for (const m of RATE_METRICS) {
+      if (before[m].rate - now[m].rate > t.rate_drop_max + 1e-9) regressions.push(`${lang} ${m} fell from ${pct(before[m].rate)} to ${pct(now[m].rate)} (at most ${pct(t.rate_drop_max)} allowed)`)
+    }
+  }
   if (s.policy_violations.total > base.policy_violations.total) regressions.push(`policy violations rose from ${base.policy_violations.total} to ${s.policy_violations.total}`)
   const ttqBefore = base.turns_to_qualify.mean
   const ttqNow = s.turns_to_qualify.mean

@@ -12,6 +12,7 @@ const thresholds = loadThresholds(`${ROOT}evals/thresholds.json`)
 const result = (id: string, over: Partial<ScenarioResult> = {}): ScenarioResult => ({
   id,
   tags: ['typical'],
+  language: 'pt-BR',
   passed: true,
   checks: [
     { category: 'fields', step: 1, key: 'fields.name', passed: true, expected: '"Maria"', actual: 'Maria', modelOnly: false },
@@ -63,6 +64,42 @@ describe('buildScorecard', () => {
     expect(text).toContain('final stage: expected qualified, got qualifying')
     expect(text).toContain('VIOLATION private_notes')
     expect(text).toMatch(/policy violations\s+1/)
+  })
+})
+
+describe('the scorecard per language', () => {
+  const mixed = card([
+    result('a'),
+    result('b', { language: 'en', passed: false, violations: [{ kind: 'repeated_message', detail: 'reply 2 repeats reply 1' }] }),
+    result('c', { language: 'es-AR' }),
+    result('d', { language: 'en' }),
+  ])
+
+  it('rates each lead language apart, a regional tag with its base language', () => {
+    expect(Object.keys(mixed.by_language ?? {})).toEqual(['en', 'es', 'pt-BR'])
+    expect(mixed.by_language?.['en']).toMatchObject({ scenarios: { passed: 1, total: 2, rate: 0.5 }, policy_violations: 1 })
+    expect(mixed.by_language?.['es']?.scenarios).toEqual({ passed: 1, total: 1, rate: 1 })
+    expect(mixed.results.map((r) => r.language)).toEqual(['pt-BR', 'en', 'es-AR', 'en'])
+  })
+
+  it('prints one row per language', () => {
+    const text = formatScorecard(mixed)
+    expect(text).toMatch(/by language/)
+    expect(text).toMatch(/\n {2}en +50\.0% 1\/2 /)
+    expect(text).toMatch(/\n {2}pt-BR +100\.0% 1\/1 /)
+  })
+
+  it('a language that fell is a regression, even when the total holds', () => {
+    const before = card([result('a'), result('b', { language: 'en' }), result('c', { language: 'es', passed: false })])
+    const now = card([result('a'), result('b', { language: 'en', passed: false }), result('c', { language: 'es' })])
+    expect(now.scenarios.rate).toBe(before.scenarios.rate)
+    expect(checkRegression(now, before, thresholds.model.regression).regressions.join()).toMatch(/en scenarios fell from 100.0% to 0.0%/)
+  })
+
+  it('a baseline saved before the languages were rated still loads', () => {
+    const { by_language: _, ...old } = base
+    expect(scorecardSchema.parse(old).by_language).toBeUndefined()
+    expect(checkRegression(base, scorecardSchema.parse(old), thresholds.scripted.regression).regressions).toEqual([])
   })
 })
 
