@@ -62,3 +62,8 @@ export function titleCase (name: string): string {
 export function wordsOf (text: string): string[] {
   return fold(text).split(/[^\p{L}\p{N}]+/u).filter((w) => w !== '')
 }
+
+/** [[2, ['dois', 'two']]] → { dois: 2, two: 2 }. */
+export function byWord (groups: ReadonlyArray<readonly [number, readonly string[]]>): Record<string, number> {
+  return Object.fromEntries(groups.flatMap(([value, words]) => words.map((w) => [w, value])))
+}
