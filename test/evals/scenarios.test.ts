@@ -16,8 +16,9 @@ const leadTexts = (list: readonly Scenario[]): string[] =>
   list.flatMap((s) => s.steps.flatMap((step) => 'lead' in step ? stepMessages(step).flatMap((m) => typeof m === 'string' ? [m.toLowerCase()] : []) : []))
 
 describe('evals/scenarios', () => {
-  it('holds at least 40 scenarios with unique ids', () => {
-    expect(scenarios.length).toBeGreaterThanOrEqual(40)
+  it('holds at least 90 scenarios with unique ids, at least 20 in each of pt-BR, en and es', () => {
+    expect(scenarios.length).toBeGreaterThanOrEqual(90)
+    for (const language of ['pt-BR', 'en', 'es']) expect(scenarios.filter((s) => s.language === language).length, language).toBeGreaterThanOrEqual(20)
     expect(new Set(scenarios.map((s) => s.id)).size).toBe(scenarios.length)
   })
 
@@ -54,7 +55,47 @@ describe('evals/scenarios', () => {
     const finals = new Set(scenarios.flatMap((s) => typeof s.final.stage === 'string' ? [s.final.stage] : s.final.stage))
     for (const stage of ['qualified', 'handoff', 'disqualified', 'opted_out']) expect(finals.has(stage as never), stage).toBe(true)
     const reasons = new Set(scenarios.map((s) => s.final.reason))
-    for (const reason of ['qualified', 'wants_human', 'wants_meeting', 'max_turns']) expect(reasons.has(reason as never), reason).toBe(true)
+    for (const reason of ['qualified', 'wants_human', 'wants_meeting', 'max_turns', 'stalled']) expect(reasons.has(reason as never), reason).toBe(true)
+  })
+
+  // Issue #13: what a newcomer saw, each case in all three languages.
+  it.each([
+    ['understanding', 12], ['disqualify', 12], ['dialogue', 6],
+  ])('covers %s in pt-BR, en and es', (tag, atLeast) => {
+    expect(tagged(tag).length).toBeGreaterThanOrEqual(atLeast)
+    expect(new Set(tagged(tag).map((s) => s.language))).toEqual(new Set(['pt-BR', 'en', 'es']))
+  })
+
+  it.each(['job_seeker', 'student', 'vendor', 'wrong_number'])('disqualifies a %s in every language, never as a qualified lead', (reason) => {
+    const list = scenarios.filter((s) => s.final.disqualify_reason === reason)
+    expect(new Set(list.map((s) => s.language))).toEqual(new Set(['pt-BR', 'en', 'es']))
+    for (const s of list) expect(s.final.workflows, s.id).toEqual(['lead_disqualified'])
+  })
+
+  it('hands a lead who makes no progress to a person (stalled) in every language', () => {
+    expect(new Set(scenarios.filter((s) => s.final.reason === 'stalled').map((s) => s.language))).toEqual(new Set(['pt-BR', 'en', 'es']))
+  })
+
+  it('is written the way people type on WhatsApp: no accents, emoji, bursts, voice notes', () => {
+    const recent = [...tagged('understanding'), ...tagged('disqualify'), ...tagged('dialogue')]
+    const messages = recent.flatMap((s) => s.steps.flatMap((step) => 'lead' in step ? stepMessages(step) : []))
+    const texts = messages.flatMap((m) => typeof m === 'string' ? [m] : [])
+    expect(texts.filter((t) => /\p{Extended_Pictographic}/u.test(t)).length).toBeGreaterThanOrEqual(5)
+    for (const unaccented of ['vcs tem vagas', 'cuanto cuesta', 'numero errado', 'i dont have']) expect(texts.some((t) => t.includes(unaccented)), unaccented).toBe(true)
+    expect(recent.filter((s) => s.steps.some((step) => 'lead' in step && Array.isArray(step.lead) && step.lead.length > 1)).length).toBeGreaterThanOrEqual(3)
+    expect(messages.filter((m) => typeof m === 'object' && 'transcript' in m).length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('keeps open-ended scenarios (no ending expected) few, and every one marked', () => {
+    const open = scenarios.filter((s) => s.final.open_ended)
+    // The scenarios that test one reply (media, small talk, injections…); a new one needs a reason to join them.
+    expect(open.length).toBeLessThanOrEqual(32)
+    expect(open.length).toBeLessThan(scenarios.length / 3)
+    for (const s of scenarios.filter((x) => !x.final.open_ended)) {
+      const stages = typeof s.final.stage === 'string' ? [s.final.stage] : s.final.stage
+      const takenByAPerson = s.steps.some((step) => 'agent' in step && step.agent === 'take')
+      expect(takenByAPerson || s.final.needs_model.includes('stage') || stages.every((st) => st !== 'new' && st !== 'qualifying'), s.id).toBe(true)
+    }
   })
 
   it('uses the default playbook unless a scenario names another, and every named one loads', async () => {
@@ -94,6 +135,8 @@ describe('scenario files are validated', () => {
     ['a bad regular expression', { ...valid, never_say: ['(unclosed'] }, 'never_say.0'],
     ['needs_model naming what is not expected', { ...valid, steps: [{ lead: 'Olá', expect: { needs_model: ['fields.name'] } }] }, 'needs_model'],
     ['a reason without a handoff', { ...valid, final: { stage: 'qualifying', reason: 'wants_human' } }, 'final.reason'],
+    ['a disqualify reason without a disqualification', { ...valid, final: { stage: 'handoff', disqualify_reason: 'student' } }, 'final.disqualify_reason'],
+    ['open_ended on a scenario that expects an ending', { ...valid, final: { stage: 'qualified', open_ended: true } }, 'final.open_ended'],
     ['a silent step expecting a language', { ...valid, steps: [{ lead: 'Olá', expect: { reply: false, reply_language: 'en' } }] }, 'steps.0.expect'],
     ['an unknown channel', { ...valid, channel: 'telegram' }, 'channel'],
     ['an unknown media kind', { ...valid, steps: [{ lead: { media: 'hologram' } }] }, 'steps.0'],
@@ -106,6 +149,11 @@ describe('scenario files are validated', () => {
     }
     expect(error).toBeInstanceOf(ScenarioFileError)
     expect((error as ScenarioFileError).problems.join('\n')).toContain(path)
+  })
+
+  it('accepts the planned handoff reason stalled and a disqualify reason', () => {
+    expect(parse({ ...valid, final: { stage: 'handoff', reason: 'stalled' } })).not.toThrow()
+    expect(parse({ ...valid, final: { stage: 'disqualified', disqualify_reason: 'wrong_number' } })).not.toThrow()
   })
 
   it('rejects a file that is not YAML', () => {
