@@ -1,0 +1,272 @@
+import {
+  AREA_ROLES, AREAS, COMPANY_STOP, GENERIC_COMPANIES, NAME_STOP, OWNER_ROLES, PARTICLE_SURNAMES, PLACES, ROLE_ADJECTIVES, SURNAMES, TRAILING_ROLES,
+} from './lexicon.js'
+import { anyOf, fold, foldAligned, titleCase } from './text.js'
+import { deniesCompany, isAcceptableValue, isInstruction, isNameLike, NOT_NAME_WORDS } from './utterance.js'
+
+// Name, role and company from how people introduce themselves, in pt-BR, en and es: "I'm John Smith,
+// CTO at Acme Logistics", "aqui é o Pedro da Logix", "Soy Carlos, gerente de ventas en Distribuidora
+// Norte", and e-mail signatures. Patterns run on folded text; values are cut from what the lead wrote.
+
+export interface Introduction {
+  name?: string
+  role?: string
+  company?: string
+}
+
+const L = '\\p{L}'
+const NOT_LETTER_BEFORE = `(?<![${L}\\d])`
+const NOT_LETTER_AFTER = `(?![${L}\\d])`
+
+// ---- name ----------------------------------------------------------------------------------------
+
+const STRONG_NAME_CUES = [
+  'meu nome e', 'meu nome eh', 'me chamo', 'pode me chamar de', 'podem me chamar de', 'my name is', "my name's", 'my names', 'call me', 'me llamo', 'mi nombre es',
+  'me puedes llamar', 'nome:', 'name:', 'nombre:', 'nome e',
+]
+const SOFT_NAME_CUES = [
+  'sou', 'sou o', 'sou a', 'eu sou', 'eu sou o', 'eu sou a', 'aqui e', 'aqui e o', 'aqui e a', 'aqui eh o', 'aqui eh a', 'aqui quem fala e', 'aqui quem fala e o',
+  'aqui quem fala e a', 'quem fala e', 'quem fala e o', 'quem fala e a', "i'm", 'im', 'i am', 'this is', 'soy', 'soy el', 'soy la', 'yo soy', 'habla', 'le habla', 'te habla',
+  'les habla', 'aqui es', 'me presento soy', 'les saluda', 'te saluda',
+]
+const GREETING_LEAD = '(?:(?:oi|ola|hi|hey|hello|hola|bom dia|boa tarde|boa noite|buenos dias|buenas tardes|buenas noches|buenas|good morning|good afternoon|good evening|e ai|opa|tudo bem|prazer)[\\s,!.]*)*'
+const CLAUSE_START = `(?:^|[\\n.!?;,:(]\\s*|\\s-\\s)\\s*${GREETING_LEAD}`
+// "your name is", "seu nome é": not the lead's own name.
+const NOT_OWN = '(?<!(?:your|seu|sua|tu|su|his|her|their|o)\\s)'
+const STRONG_NAME = new RegExp(`${NOT_LETTER_BEFORE}${NOT_OWN}(?:${anyOf(STRONG_NAME_CUES)})\\s*`, 'gu')
+const SOFT_NAME = new RegExp(`${CLAUSE_START}(?:${anyOf(SOFT_NAME_CUES)})\\s+`, 'gu')
+const HERE_NAME = new RegExp(`${CLAUSE_START}(?=[${L}])`, 'gu')
+const HERE_AFTER = new RegExp(`^\\s*,?\\s*(?:here|aqui|falando|speaking|hablando)${NOT_LETTER_AFTER}`, 'u')
+const NAME_STOPS = new Set([...NAME_STOP, ...NOT_NAME_WORDS, ...OWNER_ROLES, ...AREA_ROLES, ...TRAILING_ROLES])
+// Lower-case words that are not names: participles, gerunds, adverbs ("interessado", "looking", "really").
+const NOT_NAME_SHAPE = /(?:ing|ed|ly|ado|ada|ido|ida|ndo|mente|oso|osa|vel)$/
+const PARTICLES = /^(?:da|de|do|dos|das|del|van|von|di|de la|de los|de las)$/
+
+interface Span { value: string, end: number }
+
+interface Token { word: string, folded: string, start: number, end: number, closes: boolean }
+
+/** The words from `from` on, each with where it ends and whether punctuation closes it ("Costa,"). */
+function tokensFrom (text: string, from: number, max = 8): Token[] {
+  const out: Token[] = []
+  // Dots inside a word stay in it ("S.A", "acme.com.br"); a dot after it ends the sentence.
+  const re = /[^\s,.;:!?()|]+(?:\.[^\s,.;:!?()|]+)*/gu
+  re.lastIndex = from
+  for (let m = re.exec(text); m !== null && out.length < max; m = re.exec(text)) {
+    const gap = text.slice(out.length === 0 ? from : out[out.length - 1]!.end, m.index)
+    if (out.length > 0 && /[,.;:!?()|\n]/.test(gap)) { out[out.length - 1]!.closes = true; break }
+    if (out.length === 0 && /[,.;:!?()|\n]/.test(gap)) break
+    out.push({ word: m[0], folded: fold(m[0]), start: m.index, end: m.index + m[0].length, closes: false })
+  }
+  return out
+}
+
+const isCapitalised = (word: string): boolean => /^\p{Lu}/u.test(word)
+
+function nameWordOk (token: Token, strong: boolean): boolean {
+  if (!/^\p{L}[\p{L}'’-]*$/u.test(token.word) || token.folded.length < 2 || NAME_STOPS.has(token.folded)) return false
+  return strong || isCapitalised(token.word) || !NOT_NAME_SHAPE.test(token.folded)
+}
+
+/** A name of up to four words starting at `from`; a lower-case second word only if it is a surname. */
+function takeName (text: string, from: number, strong: boolean): Span | undefined {
+  const tokens = tokensFrom(text, from)
+  const first = tokens[0]
+  if (first === undefined || !nameWordOk(first, strong)) return undefined
+  const capitalised = isCapitalised(first.word)
+  let end = first.end
+  let words = 1
+  for (let i = 1; i < tokens.length && words < 4 && !tokens[i - 1]!.closes; i++) {
+    const token = tokens[i]!
+    const next = tokens[i + 1]
+    if (PARTICLES.test(token.folded) && next !== undefined && PARTICLE_SURNAMES.includes(next.folded) && !token.closes) {
+      end = next.end
+      words++
+      i++
+      continue
+    }
+    // After "meu nome é" a lower-case name goes on ("joão pedro"); after "sou" only a known surname does.
+    const surname = capitalised ? isCapitalised(token.word) && nameWordOk(token, false) : strong ? nameWordOk(token, true) : SURNAMES.includes(token.folded)
+    if (!surname) break
+    end = token.end
+    words++
+  }
+  return { value: text.slice(first.start, end), end }
+}
+
+function readName (text: string, folded: string): Span | undefined {
+  for (const m of folded.matchAll(STRONG_NAME)) {
+    const name = takeName(text, m.index + m[0].length, true)
+    if (name !== undefined) return name
+  }
+  for (const m of folded.matchAll(SOFT_NAME)) {
+    const name = takeName(text, m.index + m[0].length, false)
+    if (name !== undefined) return name
+  }
+  for (const m of folded.matchAll(HERE_NAME)) {
+    const name = takeName(text, m.index + m[0].length, false)
+    const here = name === undefined ? null : folded.slice(name.end).match(HERE_AFTER)
+    if (name !== undefined && here !== null) return { value: name.value, end: name.end + here[0].length }
+  }
+  return undefined
+}
+
+// ---- role ----------------------------------------------------------------------------------------
+
+const AREA = `(?:${anyOf(AREAS)})`
+const ARTICLE = '(?:um|uma|a|o|an|the|un|una|el|la|los|las|os|as|meu|minha|my|mi|seu|sua|your|su|nosso|nossa|our)'
+const ROLE_SOURCE =
+  `${NOT_LETTER_BEFORE}(?:` +
+    `(?:${anyOf(OWNER_ROLES)})` +
+    `|(?:(?:senior|sr|junior|jr)\\s+)?(?:${anyOf(AREA_ROLES)})(?:\\s+(?:${anyOf(ROLE_ADJECTIVES)}))?(?:(?<join>\\s+(?:de|of|for|pelo|pela|por)\\s+)(?<area>${AREA}${NOT_LETTER_AFTER}|(?!${ARTICLE}${NOT_LETTER_AFTER})[${L}]{3,})|\\s+(?:do|da)\\s+${AREA}${NOT_LETTER_AFTER})?` +
+    `|(?:${AREA})\\s+(?:${anyOf(TRAILING_ROLES)})` +
+  `)${NOT_LETTER_AFTER}`
+const ROLE = new RegExp(ROLE_SOURCE, 'gu')
+const ROLE_CUES = [
+  'sou', 'eu sou', "i'm", 'im', 'i am', 'soy', 'yo soy', 'como', 'as', 'atuo como', 'trabalho como', 'work as', 'working as', 'trabajo como', 'cargo', 'role', 'title', 'position',
+  'puesto', 'funcao', 'ocupo el cargo de', 'ocupo o cargo de',
+]
+const ROLE_ALLOWED_BEFORE = new RegExp(`(?:(?:^|[^${L}])(?:${anyOf(ROLE_CUES)})(?:\\s+(?:o|a|um|uma|the|an|el|la|un|una))?\\s*:?\\s*|^\\s*|\\n\\s*|[,|–—]\\s*|\\s-\\s*)$`, 'u')
+const AREA_ONLY = new RegExp(`^${AREA}$`, 'u')
+const HEAD_VERB = new RegExp(`${NOT_LETTER_BEFORE}(?:i|eu|yo)\\s+(?<verb>head|lead|run|manage|cuido d[oa]s?|lidero|dirijo|coordeno|coordino|gerencio)\\s+(?:the\\s+|o\\s+|a\\s+|el\\s+|la\\s+)?(?<area>${AREA})${NOT_LETTER_AFTER}`, 'u')
+
+/** The lead's own job title: introduced by "sou", "I'm", "as", a comma after the name, or a line start. */
+function readRole (text: string, folded: string): Span | undefined {
+  for (const m of folded.matchAll(ROLE)) {
+    if (!ROLE_ALLOWED_BEFORE.test(folded.slice(Math.max(0, m.index - 30), m.index))) continue
+    let end = m.index + m[0].length
+    // "gerente de Logística Andina": a capitalised word after "de" that is no department is the company.
+    const { area, join } = m.groups ?? {}
+    if (area !== undefined && join !== undefined && !AREA_ONLY.test(area) && isCapitalised(text.slice(end - area.length, end))) end -= area.length + join.length
+    return { value: text.slice(m.index, end).trim(), end }
+  }
+  const head = folded.match(HEAD_VERB)
+  if (head?.index !== undefined && head.groups !== undefined) {
+    const areaStart = head.index + head[0].length - (head.groups['area'] ?? '').length
+    const area = text.slice(areaStart, head.index + head[0].length)
+    return { value: /^(?:head|lead|run|manage)$/.test(head.groups['verb'] ?? '') ? `head of ${area}` : `responsável por ${area}`, end: head.index + head[0].length }
+  }
+  return undefined
+}
+
+// ---- company ---------------------------------------------------------------------------------------
+
+const COMPANY_CUES = [
+  'minha empresa e', 'minha empresa se chama', 'nossa empresa e', 'nossa empresa se chama', 'a empresa e', 'a empresa se chama', 'empresa:', 'nome da empresa e', 'nome da empresa:',
+  'empresa chamada', 'a empresa chama', 'my company is called', 'our company is called', 'the company is called', 'company is called', 'my company is', 'our company is', 'the company is', "company's name is", 'company name is', 'company:', 'company is', 'company called', 'mi empresa es',
+  'mi empresa se llama', 'nuestra empresa es', 'nuestra empresa se llama', 'la empresa es', 'la empresa se llama', 'empresa llamada', 'trabalho na', 'trabalho no', 'trabalho numa',
+  'trabalho em', 'trabalho para', 'trabalho pra', 'trabalho pela', 'trabalho pelo', 'trabalhamos na', 'trabalhamos no', 'atuo na', 'atuo no', 'work at', 'work for', 'working at',
+  'working for', "i'm with", 'i am with', 'im with', 'employed at', 'employed by', 'trabajo en', 'trabajo para', 'trabajamos en', 'represento a', 'represento o', 'represento la',
+  'represento el', 'represento', 'i represent', 'falo da', 'falo do', 'falo pela', 'falo pelo', 'falo em nome da', 'falo em nome do', 'hablo de parte de', 'en nombre de',
+  'on behalf of', 'sou da', 'sou do', 'somos da', 'somos do', 'aqui e da', 'aqui e do', "i'm from", 'i am from', 'im from', 'we are from', "we're from", 'soy de la empresa',
+  'somos de la empresa', 'da empresa', 'na empresa', 'de la empresa', 'en la empresa', 'from the company', 'at the company', 'da companhia', 'with the company',
+]
+const COMPANY_CUE = new RegExp(`${NOT_LETTER_BEFORE}(?:${anyOf(COMPANY_CUES)})\\s+`, 'gu')
+const AFTER_NAME = /^\s*,?\s*(?:(?:here|aqui|falando|speaking)\s*,?\s*)?(?:from|da|do|de|de la|del|with|@)\s+/u
+const AFTER_ROLE = /^\s*(?:da|do|das|dos|na|no|numa|num|em|at|@|of|en|de la|del|de|for|with|from|in)\s+/u
+const CONNECTORS = new Set(['de', 'da', 'do', 'dos', 'das', 'del', 'of', 'the', 'and', 'e', 'y', '&', 'la', 'las', 'los'])
+const ABBREVIATION = /^(?:s\.?\/?a\.?|ltda\.?|inc\.?|co\.?|corp\.?|ltd\.?|llc|me|eireli|s\.?a\.?s\.?|s\.?l\.?|gmbh|plc)$/i
+const PLACE_SET = new Set(PLACES)
+const GENERIC_SET = new Set(GENERIC_COMPANIES)
+const COMPANY_STOPS = new Set(COMPANY_STOP)
+
+/** A company name starting at `from`: capitalised words ("Transportadora Rápida", "Banco do Brasil") or, typed in lower case, up to four words. */
+function takeCompany (text: string, from: number): string | undefined {
+  const tokens = tokensFrom(text, from)
+  // "the Acme", "empresa Xpto": the article or the word "company" is not part of the name.
+  const start = /^(?:the|empresa|company|companhia|compania)$/.test(tokens[0]?.folded ?? '') && tokens[1] !== undefined ? 1 : 0
+  const first = tokens[start]
+  if (first === undefined || COMPANY_STOPS.has(first.folded) || /^(?:um|uma|an?|un|una)$/.test(first.folded)) return undefined
+  const capitalised = /^[\p{Lu}\d]/u.test(first.word)
+  let end = first.end
+  for (let i = start + 1; i < tokens.length && !tokens[i - 1]!.closes; i++) {
+    const token = tokens[i]!
+    const next = tokens[i + 1]
+    const joins = CONNECTORS.has(token.folded) && next !== undefined && /^[\p{Lu}\d&]/u.test(next.word) && !token.closes
+    const keeps = capitalised
+      ? /^[\p{Lu}\d&]/u.test(token.word) || ABBREVIATION.test(token.word) || joins
+      : !COMPANY_STOPS.has(token.folded) && i - start < 4
+    if (!keeps) break
+    end = token.end
+  }
+  // "Acme S.A." keeps the abbreviation's last dot.
+  if (text[end] === '.' && /\b\p{L}\.\p{L}$/u.test(text.slice(first.start, end))) end++
+  const value = text.slice(first.start, end)
+  const key = fold(value)
+  return PLACE_SET.has(key) || GENERIC_SET.has(key) || !isAcceptableValue('company', value) ? undefined : value
+}
+
+function readCompany (text: string, folded: string, name: Span | undefined, role: Span | undefined): string | undefined {
+  for (const m of folded.matchAll(COMPANY_CUE)) {
+    const company = takeCompany(text, m.index + m[0].length)
+    if (company !== undefined) return company
+  }
+  for (const span of [role, name]) {
+    if (span === undefined) continue
+    const lead = folded.slice(span.end).match(span === role ? AFTER_ROLE : AFTER_NAME)
+    const company = lead === null ? undefined : takeCompany(text, span.end + lead[0].length)
+    if (company !== undefined) return company
+  }
+  return undefined
+}
+
+// ---- signature ---------------------------------------------------------------------------------------
+
+const SIGN_OFF = /^\s*(?:--+|—|__+|att\.?|atenciosamente|abs\.?|abracos?|um abraco|obrigad[oa]|grat[oa]|cordialmente|saudacoes|regards|best|best regards|kind regards|warm regards|thanks|thank you|cheers|sincerely|saludos|un saludo|atentamente|gracias|enviado do meu \w+)[\s,.!]*$/
+const PARTS = /\s*[|–—]\s*|\s+-\s+|,\s+/u
+const AFTER_TITLE = /^\s*(?:[|–—,@-]|(?:at|na|no|da|do|en|de|of|em)(?=\s))\s*/iu
+
+/** "--\nJohn Smith\nCTO | Acme Logistics": the lines after a sign-off, when they read as name, title and company. */
+function readSignature (text: string): Introduction {
+  const lines = text.split('\n').map((l) => l.trim())
+  const signOff = lines.findLastIndex((l) => SIGN_OFF.test(fold(l)))
+  const block = (signOff >= 0 ? lines.slice(signOff + 1) : lines.slice(-2)).filter((l) => l !== '' && !/@|https?:|www\.|\d{4,}/.test(l))
+  const [nameLine, titleLine, thirdLine] = block
+  if (nameLine === undefined || !isNameLike(nameLine) || !isCapitalised(nameLine)) return {}
+  if (signOff < 0 && (titleLine === undefined || roleLength(titleLine) === undefined)) return {}
+  const { role, company } = titleLine === undefined ? {} : readTitleLine(titleLine)
+  const companyValue = company ?? (role !== undefined ? thirdLine : undefined)
+  const out: Introduction = { name: nameLine }
+  if (role !== undefined) out.role = role
+  if (companyValue !== undefined && isAcceptableValue('company', companyValue) && !GENERIC_SET.has(fold(companyValue))) out.company = companyValue
+  return out
+}
+
+/** "CTO | Acme", "Gerente Comercial - Acme Ltda", "Head of Operations at Contoso", "Acme | CTO", "Acme Logistics". */
+function readTitleLine (line: string): { role?: string, company?: string } {
+  const length = roleLength(line)
+  if (length !== undefined) {
+    const rest = line.slice(length).replace(AFTER_TITLE, '').trim()
+    return rest === '' ? { role: line.slice(0, length).trim() } : { role: line.slice(0, length).trim(), company: rest }
+  }
+  const [first, second, ...more] = line.split(PARTS)
+  if (first !== undefined && second !== undefined && more.length === 0 && roleLength(second) !== undefined) return { company: first, role: second }
+  return { company: line }
+}
+
+/** How long the job title opening the line is, if the line opens with one. */
+function roleLength (line: string): number | undefined {
+  const folded = foldAligned(line)
+  const m = new RegExp(ROLE_SOURCE, 'u').exec(folded)
+  return m === null || m.index !== 0 ? undefined : m[0].length
+}
+
+// ---- all together -----------------------------------------------------------------------------------
+
+/** Name, role and company the lead gave about themselves; a field not said is absent. */
+export function readIntroduction (text: string): Introduction {
+  if (isInstruction(text)) return {}
+  const original = text.normalize('NFC')
+  const folded = foldAligned(original).replace(/[’`]/g, "'")
+  const signature = readSignature(original)
+  const name = readName(original, folded)
+  const role = readRole(original, folded)
+  const company = deniesCompany(original) ? undefined : readCompany(original, folded, name, role) ?? signature.company
+  const out: Introduction = {}
+  const nameValue = name?.value ?? signature.name
+  if (nameValue !== undefined && isNameLike(nameValue)) out.name = titleCase(nameValue)
+  const roleValue = role?.value ?? signature.role
+  if (roleValue !== undefined) out.role = roleValue
+  if (company !== undefined) out.company = company.trim()
+  return out
+}
