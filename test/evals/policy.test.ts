@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { loadPlaybook } from '../../src/conversation/playbook.js'
+import { choiceValuesOf } from '../../scripts/eval/lead-webhooks.js'
 import { junkReason, loadPolicy, policyViolations, revealsNotes, type PolicyInput, type PostedReply, type ProgressStep } from '../../scripts/eval/policy.js'
 
 // The never-happen rules of the eval, on made-up conversations: each rule must fire on its
@@ -176,5 +177,36 @@ describe('policy violations', () => {
       expect(kinds({ ending: { stage: 'new', status: 'pending' } })).toEqual(['unfinished'])
       expect(kinds({ ending: { stage: 'qualifying', status: 'pending' }, openEnded: true })).toEqual([])
     })
+  })
+})
+
+describe('a playbook whose choice titles are per language (issue #13)', () => {
+  const localized = {
+    ...playbook,
+    qualification: {
+      ...playbook.qualification,
+      fields: playbook.qualification.fields.map((f) => f.key !== 'budget'
+        ? f
+        : {
+            ...f,
+            choices: [
+              { value: 'ate_1000', title: { 'pt-BR': 'Até R$ 1.000', en: 'Up to R$ 1,000', es: 'Hasta R$ 1.000' } },
+              { value: '1000_5000', title: { 'pt-BR': 'R$ 1.000 a 5.000', en: 'R$ 1,000 to 5,000', es: 'R$ 1.000 a 5.000' } },
+            ],
+          }),
+    },
+  } as unknown as typeof playbook
+
+  it('a machine value in the note is still one; any title, in any language, is not', () => {
+    expect(policyViolations(input({ playbook: localized, notes: [{ content: '• orçamento: 1000_5000' }] })).map((v) => v.kind)).toEqual(['raw_value_in_note'])
+    expect(policyViolations(input({ playbook: localized, notes: [{ content: '• orçamento: R$ 1,000 to 5,000' }] }))).toEqual([])
+  })
+
+  it("a button is clicked by its title in any language or by its value (the runner's lookup)", () => {
+    expect(choiceValuesOf(localized, 'Up to R$ 1,000')).toEqual(['ate_1000'])
+    expect(choiceValuesOf(localized, 'hasta r$ 1.000')).toEqual(['ate_1000'])
+    expect(choiceValuesOf(localized, '1000_5000')).toEqual(['1000_5000'])
+    expect(choiceValuesOf(playbook, 'Em até 3 meses')).toEqual(['ate_3_meses'])
+    expect(choiceValuesOf(localized, 'Next year')).toEqual([])
   })
 })

@@ -182,4 +182,22 @@ describe('foreignLines', () => {
     expect(foreignLines('Para quando vocês precisam disso funcionando?', ['Este mês', 'Em até 3 meses', 'Só pesquisando'], 'pt-BR', playbook)).toEqual([])
     expect(foreignLines('When do you need this up and running?', ['This month', 'Within 3 months', 'Just researching'], 'en', playbook)).toEqual([])
   })
+
+  it('reads button titles written per language in the playbook', () => {
+    const localized = {
+      ...playbook,
+      qualification: {
+        ...playbook.qualification,
+        fields: playbook.qualification.fields.map((f) => f.key !== 'timeline'
+          ? f
+          : {
+              ...f,
+              choices: [{ value: 'este_mes', title: { 'pt-BR': 'Este mês', en: 'This month', es: 'Este mes' } }],
+            }),
+      },
+    } as unknown as typeof playbook
+    expect(foreignLines('', ['Este mes'], 'es', localized)).toEqual([])
+    expect(foreignLines('', ['Este mês'], 'es', localized).map((f) => f.language)).toEqual(['pt-BR'])
+    expect(foreignLines('', ['This month'], 'pt-BR', localized).map((f) => f.language)).toEqual(['en'])
+  })
 })
