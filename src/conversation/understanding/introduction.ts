@@ -36,6 +36,9 @@ const NOT_OWN = '(?<!(?:your|seu|sua|tu|su|his|her|their|o)\\s)'
 const STRONG_NAME = new RegExp(`${NOT_LETTER_BEFORE}${NOT_OWN}(?:${anyOf(STRONG_NAME_CUES)})\\s*`, 'gu')
 const SOFT_NAME = new RegExp(`${CLAUSE_START}(?:${anyOf(SOFT_NAME_CUES)})\\s+`, 'gu')
 const HERE_NAME = new RegExp(`${CLAUSE_START}(?=[${L}])`, 'gu')
+// "it's Kevin from Hooli", "We're Acme": only with a capital, since "it's expensive" is no name.
+const CAPITAL_NAME = new RegExp(`${CLAUSE_START}(?:it's|its|here's|heres|this is)\\s+`, 'giu')
+const COMMA_ROLE_AFTER = /^\s*,\s*(?:o|a|the|el|la|um|uma|an?)?\s*/u
 const HERE_AFTER = new RegExp(`^\\s*,?\\s*(?:here|aqui|falando|speaking|hablando)${NOT_LETTER_AFTER}`, 'u')
 const NAME_STOPS = new Set([...NAME_STOP, ...NOT_NAME_WORDS, ...OWNER_ROLES, ...AREA_ROLES, ...TRAILING_ROLES])
 // Lower-case words that are not names: participles, gerunds, adverbs ("interessado", "looking", "really").
@@ -103,10 +106,18 @@ function readName (text: string, folded: string): Span | undefined {
     const name = takeName(text, m.index + m[0].length, false)
     if (name !== undefined) return name
   }
+  for (const m of text.normalize('NFC').replace(/[’`]/g, "'").matchAll(CAPITAL_NAME)) {
+    const name = isCapitalised(text.slice(m.index + m[0].length)) ? takeName(text, m.index + m[0].length, false) : undefined
+    if (name !== undefined) return name
+  }
   for (const m of folded.matchAll(HERE_NAME)) {
     const name = takeName(text, m.index + m[0].length, false)
-    const here = name === undefined ? null : folded.slice(name.end).match(HERE_AFTER)
-    if (name !== undefined && here !== null) return { value: name.value, end: name.end + here[0].length }
+    if (name === undefined) continue
+    const here = folded.slice(name.end).match(HERE_AFTER)
+    if (here !== null) return { value: name.value, end: name.end + here[0].length }
+    // "Mark Lee, sales manager at Pied Piper": a capitalised name then a job title.
+    const comma = folded.slice(name.end).match(COMMA_ROLE_AFTER)
+    if (comma !== null && isCapitalised(name.value) && /\s|,/.test(comma[0]) && roleLength(text.slice(name.end + comma[0].length)) !== undefined) return name
   }
   return undefined
 }
@@ -126,7 +137,7 @@ const ROLE_CUES = [
   'sou', 'eu sou', "i'm", 'im', 'i am', 'soy', 'yo soy', 'como', 'as', 'atuo como', 'trabalho como', 'work as', 'working as', 'trabajo como', 'cargo', 'role', 'title', 'position',
   'puesto', 'funcao', 'ocupo el cargo de', 'ocupo o cargo de',
 ]
-const ROLE_ALLOWED_BEFORE = new RegExp(`(?:(?:^|[^${L}])(?:${anyOf(ROLE_CUES)})(?:\\s+(?:o|a|um|uma|the|an|el|la|un|una))?\\s*:?\\s*|^\\s*|\\n\\s*|[,|–—]\\s*|\\s-\\s*)$`, 'u')
+const ROLE_ALLOWED_BEFORE = new RegExp(`(?:(?:^|[^${L}])(?:${anyOf(ROLE_CUES)})(?:\\s+(?:o|a|um|uma|the|an|el|la|un|una))?\\s*:?\\s*|^\\s*|\\n\\s*|[,|–—]\\s*(?:(?:o|a|the|el|la|um|uma|an?)\\s+)?|\\s-\\s*)$`, 'u')
 const AREA_ONLY = new RegExp(`^${AREA}$`, 'u')
 const HEAD_VERB = new RegExp(`${NOT_LETTER_BEFORE}(?:i|eu|yo)\\s+(?<verb>head|lead|run|manage|cuido d[oa]s?|lidero|dirijo|coordeno|coordino|gerencio)\\s+(?:the\\s+|o\\s+|a\\s+|el\\s+|la\\s+)?(?<area>${AREA})${NOT_LETTER_AFTER}`, 'u')
 
@@ -162,8 +173,8 @@ const COMPANY_CUES = [
   'somos de la empresa', 'da empresa', 'na empresa', 'de la empresa', 'en la empresa', 'from the company', 'at the company', 'da companhia', 'with the company',
 ]
 const COMPANY_CUE = new RegExp(`${NOT_LETTER_BEFORE}(?:${anyOf(COMPANY_CUES)})\\s+`, 'gu')
-const AFTER_NAME = /^\s*,?\s*(?:(?:here|aqui|falando|speaking)\s*,?\s*)?(?:from|da|do|de|de la|del|with|@)\s+/u
-const AFTER_ROLE = /^\s*(?:da|do|das|dos|na|no|numa|num|em|at|@|of|en|de la|del|de|for|with|from|in)\s+/u
+const AFTER_NAME = /^\s*,?\s*(?:(?:here|aqui|falando|speaking)\s*,?\s*)?(?:from|de la|del|da|do|de|with|@)\s+/u
+const AFTER_ROLE = /^\s*(?:de la|del|das|dos|da|do|na|no|numa|num|em|at|@|of|en|de|for|with|from|in)\s+/u
 const CONNECTORS = new Set(['de', 'da', 'do', 'dos', 'das', 'del', 'of', 'the', 'and', 'e', 'y', '&', 'la', 'las', 'los'])
 const ABBREVIATION = /^(?:s\.?\/?a\.?|ltda\.?|inc\.?|co\.?|corp\.?|ltd\.?|llc|me|eireli|s\.?a\.?s\.?|s\.?l\.?|gmbh|plc)$/i
 const PLACE_SET = new Set(PLACES)
@@ -171,12 +182,24 @@ const GENERIC_SET = new Set(GENERIC_COMPANIES)
 const COMPANY_STOPS = new Set(COMPANY_STOP)
 
 /** A company name starting at `from`: capitalised words ("Transportadora Rápida", "Banco do Brasil") or, typed in lower case, up to four words. */
+/**
+ * Where the company's own words start: after "the", "la", "empresa" ("para a Acme", "la Ferretería
+ * Central", "empresa Xpto"); undefined after "uma", "a", "an" ("uma loja", "a small bakery").
+ */
+function companyStart (tokens: readonly Token[]): number | undefined {
+  let i = 0
+  const next = (): Token | undefined => tokens[i + 1]
+  if (/^(?:the|o|os|el|la|los|las)$/.test(tokens[i]?.folded ?? '') && next() !== undefined) i++
+  else if (tokens[i]?.folded === 'a' && next() !== undefined && /^[\p{Lu}\d]/u.test(next()!.word)) i++
+  if (/^(?:empresa|company|companhia|compania)$/.test(tokens[i]?.folded ?? '') && next() !== undefined) i++
+  return /^(?:um|uma|an?|un|una)$/.test(tokens[i]?.folded ?? '') ? undefined : i
+}
+
 function takeCompany (text: string, from: number): string | undefined {
   const tokens = tokensFrom(text, from)
-  // "the Acme", "empresa Xpto": the article or the word "company" is not part of the name.
-  const start = /^(?:the|empresa|company|companhia|compania)$/.test(tokens[0]?.folded ?? '') && tokens[1] !== undefined ? 1 : 0
-  const first = tokens[start]
-  if (first === undefined || COMPANY_STOPS.has(first.folded) || /^(?:um|uma|an?|un|una)$/.test(first.folded)) return undefined
+  const start = companyStart(tokens)
+  const first = start === undefined ? undefined : tokens[start]
+  if (start === undefined || first === undefined || COMPANY_STOPS.has(first.folded)) return undefined
   const capitalised = /^[\p{Lu}\d]/u.test(first.word)
   let end = first.end
   for (let i = start + 1; i < tokens.length && !tokens[i - 1]!.closes; i++) {
@@ -193,7 +216,16 @@ function takeCompany (text: string, from: number): string | undefined {
   if (text[end] === '.' && /\b\p{L}\.\p{L}$/u.test(text.slice(first.start, end))) end++
   const value = text.slice(first.start, end)
   const key = fold(value)
-  return PLACE_SET.has(key) || GENERIC_SET.has(key) || !isAcceptableValue('company', value) ? undefined : value
+  return PLACE_SET.has(key) || GENERIC_SET.has(key) || AREA_ONLY.test(key) || !isAcceptableValue('company', value) ? undefined : value
+}
+
+const CAPITAL_COMPANY = new RegExp(`${CLAUSE_START}(?:we're|we are|somos|nosotros somos)\\s+(?:(?:a|o|la|el)\\s+)?`, 'giu')
+const DEPARTMENT_AFTER_NAME = new RegExp(`^\\s*,?\\s*(?:do|da|from|de|del)\\s+(?:the\\s+|o\\s+|el\\s+)?${AREA}${NOT_LETTER_AFTER}`, 'u')
+
+/** "Sou a Paula, do marketing da Acme": a department after the name, then the company. */
+function departmentAfter (folded: string, name: Span | undefined): Span | undefined {
+  const m = name === undefined ? null : folded.slice(name.end).match(DEPARTMENT_AFTER_NAME)
+  return name === undefined || m === null ? undefined : { value: m[0], end: name.end + m[0].length }
 }
 
 function readCompany (text: string, folded: string, name: Span | undefined, role: Span | undefined): string | undefined {
@@ -201,9 +233,13 @@ function readCompany (text: string, folded: string, name: Span | undefined, role
     const company = takeCompany(text, m.index + m[0].length)
     if (company !== undefined) return company
   }
-  for (const span of [role, name]) {
+  for (const m of text.normalize('NFC').replace(/[’`]/g, "'").matchAll(CAPITAL_COMPANY)) {
+    const company = isCapitalised(text.slice(m.index + m[0].length)) ? takeCompany(text, m.index + m[0].length) : undefined
+    if (company !== undefined) return company
+  }
+  for (const span of [role, name, departmentAfter(folded, name)]) {
     if (span === undefined) continue
-    const lead = folded.slice(span.end).match(span === role ? AFTER_ROLE : AFTER_NAME)
+    const lead = folded.slice(span.end).match(span === name ? AFTER_NAME : AFTER_ROLE)
     const company = lead === null ? undefined : takeCompany(text, span.end + lead[0].length)
     if (company !== undefined) return company
   }
