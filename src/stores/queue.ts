@@ -23,6 +23,11 @@ export interface WorkQueue<J> {
   stats (): QueueStats
   /** Runs everything queued now (skipping the debounce) and resolves true when all is done within the bound. */
   drain (timeoutMs: number): Promise<boolean>
+  /**
+   * Read only: whether a job `match` accepts waits in the lane, behind the batch running there
+   * (a lead wrote again while the bot answers). Looks at the first few dozen waiting jobs only.
+   */
+  hasWaiting (laneKey: string, match: (job: J) => boolean): Promise<boolean>
 }
 
 export interface MemoryQueueOptions<J> {
@@ -127,6 +132,9 @@ export function createMemoryQueue<J> (opts: MemoryQueueOptions<J>): WorkQueue<J>
         if (first !== undefined && first.at < oldest) oldest = first.at
       }
       return { depth, oldestAgeMs: oldest === Infinity ? 0 : now() - oldest, lanes: lanes.size }
+    },
+    async hasWaiting (key, match) {
+      return lanes.get(key)?.pending.some((p) => match(p.job)) ?? false
     },
     async drain (timeoutMs) {
       flushing = true

@@ -65,6 +65,8 @@ const withQueueScripts = (redis: Redis): QueueRedis => withScripts<QueueRedis>(r
 /** Most entries a replica keeps while Redis is down; past it the webhook fails and Chatwoot hands off. */
 const MAX_BUFFERED = 50_000
 const MAX_BATCH = 50
+/** Waiting entries hasWaiting reads at most: a lane is rarely longer, and it is asked per reply part. */
+const WAITING_LOOKED_AT = 50
 
 interface Entry<J> { readonly at: number, readonly job: J }
 
@@ -92,6 +94,8 @@ export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
   }
 
   const running = new Map<string, Promise<void>>()
+  // Entries of the batch this replica runs per lane: they stay at the head of the lane's list until completed.
+  const claimedCount = new Map<string, number>()
   // Redis refused these (an outage): kept in order per lane and flushed when it answers again.
   const buffer = new Map<string, string[]>()
   let buffered = 0
@@ -132,6 +136,7 @@ export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
     )
     if (claimed === null) return
     const [token, attempt, raw] = claimed
+    claimedCount.set(lane, raw.length)
     const jobs: J[] = []
     for (const text of raw) {
       try {
@@ -157,6 +162,15 @@ export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
       if (again >= 0) opts.onRetry?.(lane, again)
     } finally {
       clearInterval(heartbeat)
+      claimedCount.delete(lane)
+    }
+  }
+
+  const parsed = (entry: string): J | undefined => {
+    try {
+      return (JSON.parse(entry) as Entry<J>).job
+    } catch {
+      return undefined
     }
   }
 
@@ -266,6 +280,16 @@ export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
     },
     stats () {
       return { ...cached, depth: cached.depth + buffered }
+    },
+    async hasWaiting (lane, match) {
+      const accepts = (entry: string): boolean => {
+        const job = parsed(entry)
+        return job !== undefined && match(job)
+      }
+      if (buffer.get(lane)?.some(accepts) === true) return true
+      const from = claimedCount.get(lane) ?? 0
+      const waiting = await r.lrange(k.lane(lane), from, from + WAITING_LOOKED_AT - 1)
+      return waiting.some(accepts)
     },
     async drain (timeoutMs) {
       // Queued work stays in Redis for the other replicas (or this one after a restart);
