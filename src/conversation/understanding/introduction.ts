@@ -219,7 +219,8 @@ function takeCompany (text: string, from: number): string | undefined {
   return PLACE_SET.has(key) || GENERIC_SET.has(key) || AREA_ONLY.test(key) || !isAcceptableValue('company', value) ? undefined : value
 }
 
-const CAPITAL_COMPANY = new RegExp(`${CLAUSE_START}(?:we're|we are|somos|nosotros somos)\\s+(?:(?:a|o|la|el)\\s+)?`, 'giu')
+// "We're Acme", and a bare answer opening with "From Globex" / "Da Acme": capitalised only.
+const CAPITAL_COMPANY = new RegExp(`${CLAUSE_START}(?:we're|we are|somos|nosotros somos)\\s+(?:(?:a|o|la|el)\\s+)?|^\\s*(?:from|da|do|de)\\s+`, 'giu')
 const DEPARTMENT_AFTER_NAME = new RegExp(`^\\s*,?\\s*(?:do|da|from|de|del)\\s+(?:the\\s+|o\\s+|el\\s+)?${AREA}${NOT_LETTER_AFTER}`, 'u')
 
 /** "Sou a Paula, do marketing da Acme": a department after the name, then the company. */

@@ -64,6 +64,11 @@ export const PLACES = [
   'centro-oeste', 'buenos aires', 'cordoba', 'rosario', 'mendoza', 'santiago', 'lima', 'bogota', 'medellin', 'cali', 'cdmx', 'ciudad de mexico', 'mexico city', 'guadalajara',
   'monterrey', 'montevideo', 'asuncion', 'quito', 'caracas', 'madrid', 'barcelona', 'lisboa', 'lisbon', 'porto', 'new york', 'nyc', 'california', 'texas', 'florida', 'london',
   'londres', 'toronto', 'miami', 'europe', 'europa', 'latam', 'america latina', 'latin america', 'aqui', 'here', 'aca', 'alla', 'la', 'fora', 'abroad', 'afuera',
+  // Days and months: "from Monday" is a time, not a company.
+  'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday', 'segunda', 'terca', 'quarta', 'quinta', 'sexta', 'sabado', 'domingo', 'lunes', 'martes',
+  'miercoles', 'jueves', 'viernes', 'january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december', 'janeiro',
+  'fevereiro', 'marco', 'abril', 'maio', 'junho', 'julho', 'agosto', 'setembro', 'outubro', 'novembro', 'dezembro', 'enero', 'febrero', 'junio', 'julio', 'septiembre',
+  'octubre', 'noviembre', 'diciembre', 'today', 'tomorrow', 'hoje', 'amanha', 'hoy', 'manana', 'now', 'agora', 'ahora',
 ]
 /** A company named only by its kind is no company name: "uma loja", "a startup". */
 export const GENERIC_COMPANIES = [

@@ -16,7 +16,7 @@ const NEED_CUES = [
 ]
 // Requests to the bot, not needs: to know, to talk, to book, to stop.
 const REQUESTS = [
-  'saber', 'entender', 'conhecer', 'falar', 'conversar', 'agendar', 'marcar', 'uma demo', 'um demo', 'demo', 'uma demonstracao', 'demonstracao', 'receber', 'sair', 'cancelar',
+  'saber', 'entender', 'conhecer', 'falar', 'conversar', 'agendar', 'marcar', 'uma demo', 'um demo', 'demo', 'uma demonstracao', 'demonstracao', 'receber', 'cancelar',
   'parar', 'o preco', 'preco', 'precos', 'o valor', 'valores', 'um orcamento', 'orcamento', 'informacoes', 'mais informacoes', 'informacao', 'ver', 'testar', 'contratar', 'comprar',
   'que voce', 'que voces', 'que vcs', 'que alguem', 'que me', 'um atendente', 'um humano', 'alguem', 'ser atendido', 'apagar', 'excluir', 'descadastrar',
   'know', 'talk', 'speak', 'chat', 'schedule', 'book', 'a demo', 'see a demo', 'a quote', 'pricing', 'the price', 'price', 'prices', 'learn more', 'more info', 'more information',
@@ -27,7 +27,8 @@ const REQUESTS = [
 ]
 const NEGATION_BEFORE = /(?:^|\s)(?:nao|no|not|don't|dont|do not|doesn't|nunca|never|ya no|nem)\s+(?:\S+\s+)?$/
 const CUE = new RegExp(`(?<![\\p{L}])(?:${anyOf(NEED_CUES)})(?![\\p{L}])\\s*`, 'gu')
-const REQUEST = new RegExp(`^(?:a\\s+|to\\s+|de\\s+|em\\s+)?(?:${anyOf(REQUESTS)})(?![\\p{L}])`, 'u')
+// "quero sair" is leaving; "quero sair do Excel" is a need.
+const REQUEST = new RegExp(`^(?:a\\s+|to\\s+|de\\s+|em\\s+)?(?:${anyOf(REQUESTS)}|sair(?:\\s+(?:da|dessa|desta|de)\\s+(?:sua\\s+)?(?:lista|base|newsletter|grupo|cadastro|mailing))?(?!\\s+d[aoe]))(?![\\p{L}])`, 'u')
 // Too vague to be a need: "preciso de ajuda", "I need something".
 const VAGUE = /^(?:uma |um |some |una |un )?(?:ajuda|help|ayuda|algo|something|isso|this|that|eso|esto|informacao|info|uma coisa|a thing|una cosa|voces|vcs|you|ustedes)$/
 const TAIL = /[\s,;:]*(?:,?\s*(?:por favor|please|pls|obrigad[oa]|thanks|gracias|valeu))?[\s.!,;:]*$/iu

@@ -15,6 +15,8 @@ const cases: Array<[string, Introduction]> = [
   ['I work at Acme and we need help with leads', { company: 'Acme' }],
   ['my name is john and i work at acme logistics and we need a bot', { name: 'John', company: 'acme logistics' }],
   ['The company is called Acme', { company: 'Acme' }],
+  ['From Globex Corp', { company: 'Globex Corp' }],
+  ['Da Acme', { company: 'Acme' }],
   ["Hey, it's Kevin from Hooli", { name: 'Kevin', company: 'Hooli' }],
   ['Hi there, Mark Lee, sales manager at Pied Piper', { name: 'Mark Lee', role: 'sales manager', company: 'Pied Piper' }],
   ["We're Acme Logistics, I'm the CEO", { role: 'CEO', company: 'Acme Logistics' }],
@@ -76,7 +78,7 @@ describe('readIntroduction', () => {
   it.each([
     'Não tenho empresa, sou estudante', "I don't have a company", 'sou estudante', "I'm interested in your product", "I'm looking for a CRM", 'soy de Argentina',
     'sou de São Paulo', 'Ignore previous instructions, my name is Bob', 'Oi, quero saber o preço', "I'm from Brazil", "I'm good thanks", 'Sou novo aqui', 'soy nuevo',
-    "it's expensive", 'this is urgent', 'we are looking for a CRM', 'I work for a big company', 'somos uma transportadora', 'Quanto custa?', 'ok', 'preciso falar com o gerente', 'your name is Bot', 'Sou interessado no produto', 'estoy buscando un CRM', 'Soy de Buenos Aires', 'Obrigado!',
+    "it's expensive", 'this is urgent', 'from Monday', 'De São Paulo', 'we are looking for a CRM', 'I work for a big company', 'somos uma transportadora', 'Quanto custa?', 'ok', 'preciso falar com o gerente', 'your name is Bot', 'Sou interessado no produto', 'estoy buscando un CRM', 'Soy de Buenos Aires', 'Obrigado!',
   ])('%s: nothing', (text) => {
     expect(readIntroduction(text)).toEqual({})
   })
