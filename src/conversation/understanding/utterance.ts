@@ -8,7 +8,7 @@ const ACKS = [
   'ok', 'okk+', 'okay', 'okey', 'oks', 'blz', 'beleza', 'certo', 'ta', 'ta bom', 'tabom', 'ta certo', 'show', 'legal', 'otimo', 'massa', 'entendi', 'entendo',
   'uhum', 'aham', 'hum+', 'hm+', 'h+m+', 'ah', 'ah ta', 'ahh+', 'oh', 'eh', 'ue', 'opa', 'vish', 'nossa', 'tranquilo', 'fechou', 'pode ser', 'tanto faz', 'vlw', 'valeu',
   'sure', 'cool', 'fine', 'got it', 'right', 'alright', 'k', 'kk', 'yep', 'yup', 'yeah', 'yes', 'y', 'nope', 'nah', 'no', 'n', 'sim', 's', 'nao', 'si', 'claro', 'vale', 'bueno', 'dale',
-  'whatever', 'nothing', 'nada', 'idk', 'dunno', 'i dont know', 'no idea', 'nao sei', 'sei la', 'sei nao', 'nem sei', 'no se', 'ni idea', 'que se yo',
+  'what', 'huh', 'hein', 'que', 'como assim', 'whatever', 'nothing', 'nada', 'idk', 'dunno', 'i dont know', 'no idea', 'nao sei', 'sei la', 'sei nao', 'nem sei', 'no se', 'ni idea', 'que se yo',
   'ja falei', 'ja disse', 'eu ja disse', 'eu ja falei', 'ja te disse', 'ja te falei', 'ja respondi', 'i told you', 'i already told you', 'already told you', 'i said',
   'ya te dije', 'ya lo dije', 'ya dije', 'ya respondi', 'e agora', 'e ai', 'e entao', 'entao', 'so what now', 'what now', 'and now', 'now what', 'so', 'y ahora', 'y entonces', 'entonces',
   'obrigad[oa]', 'obg', 'brigad[oa]', 'thanks', 'thank you', 'thx', 'ty', 'gracias', 'de nada',
@@ -37,27 +37,34 @@ export function isGreeting (text: string): boolean {
 
 const QUESTION_WORDS = [
   // pt-BR
-  'quanto', 'quantos', 'quantas', 'qual', 'quais', 'como', 'quando', 'onde', 'aonde', 'o que', 'oque', 'por que', 'quem', 'sera que', 'e se',
+  'quanto', 'quantos', 'quantas', 'qto', 'qnto', 'qnt', 'qual', 'quais', 'como', 'quando', 'onde', 'aonde', 'o que', 'oque', 'por que', 'quem', 'sera que', 'e se',
   'voces', 'vcs', 'vc', 'voce', 'tem', 'tem como', 'existe', 'existem', 'da pra', 'da para', 'e possivel', 'posso', 'pode', 'podem', 'consegue', 'conseguem',
   'funciona', 'aceita', 'aceitam', 'integra', 'integram', 'serve', 'me diz', 'me diga', 'me fala', 'me explica', 'me conta', 'me manda', 'me passa',
   'quero saber', 'queria saber', 'gostaria de saber', 'gostaria de entender', 'quero entender', 'preciso saber', 'queria entender', 'to querendo saber', 'estou querendo saber',
-  'tenho uma duvida', 'uma duvida', 'duvida',
+  'tenho uma duvida', 'uma duvida', 'duvida', 'me interessa saber', 'queria entender',
   // en
   'how', 'what', 'whats', "what's", 'when', 'where', 'which', 'who', 'why', 'do you', 'do u', 'does', 'did', 'can you', 'can i', 'can we', 'could you', 'could i',
   'would you', 'will you', 'is it', 'is there', 'are you', 'are there', 'have you', 'do they', 'i would like to know', "i'd like to know", 'id like to know', 'i want to know',
-  'i wanna know', 'tell me', 'i was wondering', 'wondering', 'any chance', 'quick question', 'question',
+  'i wanna know', 'tell me', 'i was wondering', 'wondering', 'any chance', 'quick question', 'question', 'any', 'what about', 'how about',
   // es
   'cuanto', 'cuantos', 'cuantas', 'cual', 'cuales', 'cuando', 'donde', 'que', 'por que', 'quien', 'tienen', 'tiene', 'hay', 'pueden', 'puedo', 'se puede', 'es posible',
   'funcionan', 'aceptan', 'integran', 'me gustaria saber', 'quiero saber', 'quisiera saber', 'necesito saber', 'me dices', 'me puedes', 'me podrias', 'una pregunta', 'pregunta',
 ]
 // "que bom!", "que legal": an exclamation, not a question.
 const QUESTION_START = new RegExp(`^(?:${anyOf(QUESTION_WORDS)})${WORD_END}(?!\\s+(?:bom|legal|otimo|bacana|massa|pena|bueno|bien|bonito|lindo|interessante|interesante|show)\\b)`, 'u')
-const LEADING_FILLER = new RegExp(`^(?:${FILLER_UNIT}[\\s,.!]+)+`, 'u')
+// A topic alone ("preço?", "pricing", "e os valores") asks about it.
+const TOPIC_ALONE = /^(?:(?:e|and|y)\s+(?:o|a|os|as|the|el|la|los|las)\s+)?(?:preco|precos|valor|valores|pricing|price|prices|precio|precios|custo|custos|cost|costs|costo|plano|planos|plans|planes|mensalidade|desconto|descontos|discount|discounts|descuento|descuentos)$/u
+// What may open a question without being its first word ("oi, quanto custa"); "what", "que" may not be skipped.
+const OPENERS = [...GREETINGS, ...ACKS.filter((a) => !/^(?:what|huh|hein|que|como assim|so|entao|e agora|e ai|e entao|y ahora|y entonces|entonces|and now|now what|what now|so what now)$/.test(a))]
+const LEADING_FILLER = new RegExp(`^(?:(?:${OPENERS.sort((a, b) => b.length - a.length).map((p) => p.replace(/ /g, '\\s+')).join('|')})[\\s,.!]+)+`, 'u')
 
 /** A question to the bot: a sentence ending in "?", or opening with a question word or a wish to know. */
 export function isQuestion (text: string): boolean {
   if (/\?\s*[\p{So}\p{Sk}\s]*$/u.test(text.trim()) || /\?\s+\S/u.test(text)) return true
-  return sentences(fold(text)).some((s) => QUESTION_START.test(s.replace(LEADING_FILLER, '').trim()))
+  return sentences(fold(text)).some((s) => {
+    const bare = s.replace(LEADING_FILLER, '').trim()
+    return QUESTION_START.test(bare) || TOPIC_ALONE.test(bare)
+  })
 }
 
 function sentences (text: string): string[] {
@@ -68,7 +75,7 @@ const INSTRUCTION_NOUNS = '(?:instructions?|instrucoes|instrucao|instrucciones|i
 const INSTRUCTION_PATTERNS = [
   `\\b(?:ignore|ignora|ignorar|ignorem|disregard|forget|esqueca|esquece|esquecer|desconsidere|desconsidera|olvida|olvide|olvidar|override|bypass|skip)\\s+(?:all\\s+|todas?\\s+|todo\\s+|tudo\\s+|everything\\s+)?(?:of\\s+)?(?:the\\s+|your\\s+|my\\s+|these\\s+|as\\s+|os\\s+|suas\\s+|seus\\s+|tuas\\s+|las\\s+|los\\s+|tus\\s+|sus\\s+)?(?:previous\\s+|prior\\s+|above\\s+|earlier\\s+|preceding\\s+|original\\s+|system\\s+|anteriores\\s+|previas\\s+)?${INSTRUCTION_NOUNS}`,
   '\\b(?:ignore|disregard|forget)\\s+(?:all\\s+)?(?:previous|prior|above|everything\\s+(?:above|before))\\b',
-  '\\b(?:ignore|ignora|esqueca|olvida)\\s+(?:tudo|todo)\\s+(?:o\\s+que\\s+|lo\\s+que\\s+)?(?:foi\\s+dito|te\\s+disseram|te\\s+dijeron|anterior)',
+  '\\b(?:ignore|ignora|ignorar|esqueca|esquece|olvida|olvide|forget|disregard)\\s+(?:tudo|todo|everything)\\s+(?:o\\s+|lo\\s+)?(?:que\\s+|that\\s+)?(?:foi\\s+dito|te\\s+disseram|te\\s+falaram|te\\s+dijeron|te\\s+dije|anterior|acima|antes|you\\s+were\\s+told|above|before)',
   '\\byou\\s+are\\s+now\\b', '\\bfrom\\s+now\\s+on,?\\s+you\\b', '\\byou\\s+must\\s+now\\b', '\\bnew\\s+instructions?\\b', '\\bsystem\\s+prompt\\b',
   '\\b(?:reveal|show|print|repeat)\\s+(?:me\\s+)?(?:your|the)\\s+(?:system\\s+)?(?:prompt|instructions)', '\\bdeveloper\\s+mode\\b', '\\bjailbreak', '\\bdo\\s+anything\\s+now\\b',
   '(?:^|[.!\\n]\\s*|\\b(?:please|now|you|pls)\\s+)(?:act|behave)\\s+as\\b', '\\bpretend\\s+(?:to\\s+be|you\\s+are|that)\\b', '\\broleplay\\s+as\\b',
