@@ -7,6 +7,8 @@ export interface BrainInput {
   /** What the lead wrote this turn (several messages when a burst was batched). */
   readonly messages: readonly string[]
   readonly playbook: Playbook
+  /** The lead's language, read from their words around the brain (guarded-brain.ts); the state's until then. */
+  readonly language?: string
 }
 
 export interface BrainUsage {

@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildLibrary, choosePlaybook, type PlaybookEntry, type PlaybookLibrary } from './playbook-library.js'
 import { DEFAULT_PLAYBOOK_URL, parsePlaybook, PlaybookError, type Playbook } from './playbook.js'
+import { spokenLanguages, untranslatedTexts } from './playbook-languages.js'
 
 // PLAYBOOK_PATH (a file, or a folder of playbooks) read at start and again whenever it changes, so
 // the sales team's edit reaches the next reply without a restart. A turn takes its playbook once,
@@ -78,6 +79,16 @@ function problemsOf (err: unknown): string[] {
 }
 
 /**
+ * A text missing one of the playbook's `languages` does not stop it: leads in that language are
+ * answered in the playbook's own (no reply mixes two), and the log says what to translate.
+ */
+function warnUntranslated (entry: PlaybookEntry, log: PlaybookSourceOptions['log']): void {
+  const gaps = untranslatedTexts(entry.playbook)
+  if (gaps.length === 0) return
+  log.warn({ file: entry.file, untranslated: gaps, answeredIn: spokenLanguages(entry.playbook) }, 'Playbook texts missing a language: leads in it are answered in the languages every text has')
+}
+
+/**
  * Reads the playbooks; throws a PlaybookError listing every problem when they are not all good (a
  * bad script stops the start). Then watches them until close().
  */
@@ -95,6 +106,7 @@ export async function openPlaybookSource (opts: PlaybookSourceOptions): Promise<
     }
   }
   if (problems.length > 0) throw new PlaybookError(path, problems)
+  for (const e of entries) warnUntranslated(e, log)
   let current = buildLibrary(entries, path)
   let seen = fingerprint(first.texts)
 
@@ -135,6 +147,7 @@ export async function openPlaybookSource (opts: PlaybookSourceOptions): Promise<
     }
     const before = versions(current)
     const after = versions(library)
+    for (const e of library.entries) if (!current.entries.some((c) => c.playbook.version === e.playbook.version)) warnUntranslated(e, log)
     current = library
     for (const r of refused) {
       log.error({ file: r.file, problems: r.problems, kept: current.entries.find((e) => e.file === r.file)?.playbook.version ?? null }, 'Playbook edit refused: the last good version stays in force')

@@ -4,8 +4,10 @@ import { z } from 'zod'
 import { parseDataFile } from '../lib/data-file.js'
 import { BusinessHours, businessHoursSchema } from './business-hours.js'
 import { followUpsSchema, watchdogSchema } from './follow-ups.js'
-import { localized, type Localized } from './localized.js'
+import { DEFAULT_PACING, pacingSchema } from './pacing.js'
+import { entryFor, localized, localizedList, withLocalizedTexts, type Localized } from './localized.js'
 import { memoByObject } from '../lib/memo.js'
+import { speakingLanguage } from './playbook-languages.js'
 
 export type { Localized }
 
@@ -13,16 +15,48 @@ export type { Localized }
 
 const fieldKey = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'field keys are lower_snake_case')
 
+const choiceSchema = z.object({
+  /** What custom attributes and n8n get: stable, machine-readable. */
+  value: z.string().min(1).max(80).regex(/^[\p{L}\p{N}_.:-]+$/u, 'a choice value is one word (letters, digits, _ . : -)'),
+  /** The button's text, per language: what the lead and the sales team read. */
+  title: z.record(z.string().min(2), z.string().min(1).max(80)),
+  /** Other ways a lead says it, per language ("urgente", "asap"): read from free text. */
+  synonyms: localizedList.optional(),
+  /** An amount (budget) or a number of months (timeline) from min (inclusive) to max (exclusive). */
+  min: z.number().optional(),
+  max: z.number().optional(),
+}).strict()
+export type ChoiceSpec = z.infer<typeof choiceSchema>
+
 const fieldSchema = z.object({
   key: fieldKey,
   label: localized,
   question: localized,
+  /** How the bot asks again when the first question got no answer (another wording, an example). */
+  rephrase: localized.optional(),
   /** Offered as quick-reply buttons (Chatwoot input_select) when the bot asks this field. */
-  choices: z.array(z.object({ title: z.string().min(1).max(80), value: z.string().min(1).max(80) })).max(10).optional(),
+  choices: z.array(choiceSchema).max(10).optional(),
+  /** What min/max of the choices count: an amount of money, or months from now. */
+  choices_measure: z.enum(['amount', 'months']).optional(),
   /** A lead with this value is disqualified (e.g. budget "none"). */
   disqualify_values: z.array(z.string()).optional(),
 })
 export type FieldSpec = z.infer<typeof fieldSchema>
+
+/** A kind of lead the team does not sell to (a job seeker, a vendor…), recognised from what they write. */
+const disqualifierSchema = z.object({
+  /** Why, in lower_snake_case: the `reason` of the lead_disqualified workflow and the note. */
+  reason: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'a reason is lower_snake_case'),
+  /** Words or phrases, per language, found anywhere in the lead's message (case and accents ignored). */
+  phrases: localizedList.optional(),
+  /** Regular expressions, per language, tested on the message lower-cased without accents. */
+  patterns: localizedList.optional(),
+  /** Field values that disqualify for this reason (e.g. budget: [ate_1000]). */
+  values: z.record(fieldKey, z.array(z.string().min(1))).optional(),
+  /** The short, polite closing said to this lead (else texts.disqualified). */
+  reply: localized.optional(),
+}).strict()
+export type Disqualifier = z.infer<typeof disqualifierSchema>
 
 /**
  * Texts a playbook may leave out: these answer instead (pt-BR, en, es). Only a text the playbook
@@ -40,6 +74,36 @@ export const DEFAULT_TEXTS = {
     'pt-BR': 'Nosso time está fora do horário agora; uma pessoa te responde a partir de {next_open}.',
     en: 'Our team is out of the office right now; a person will answer you from {next_open}.',
     es: 'Nuestro equipo está fuera de horario ahora; una persona te responde a partir de {next_open}.',
+  },
+  /** A short, polite closing to a lead the team does not sell to (qualification.disqualify_when). */
+  disqualified: {
+    'pt-BR': 'Obrigada pela mensagem! Por aqui eu atendo empresas interessadas nos nossos produtos, então vou encerrar por aqui. Tudo de bom!',
+    en: 'Thanks for your message! Here I help companies interested in our products, so I\'ll close this chat here. All the best!',
+    es: '¡Gracias por tu mensaje! Aquí atiendo a empresas interesadas en nuestros productos, así que cierro la conversación aquí. ¡Todo lo mejor!',
+  },
+  /** Said once to a lead whose part with the bot is over and who writes a closing word ("ok, obrigada"). */
+  goodbye: {
+    'pt-BR': 'Eu que agradeço! Até mais. 👋',
+    en: 'Thank you! Take care. 👋',
+    es: '¡Gracias a ti! Hasta luego. 👋',
+  },
+  /** The bot asked several times without getting anywhere: it offers a person instead of asking again. */
+  stalled: {
+    'pt-BR': 'Acho que uma pessoa do nosso time pode te ajudar melhor. Vou passar a conversa para ela, que responde por aqui em breve.',
+    en: 'I think someone on our team can help you better. I\'m passing the conversation to them, and they\'ll answer here shortly.',
+    es: 'Creo que una persona de nuestro equipo puede ayudarte mejor. Le paso la conversación y te responderá por aquí en breve.',
+  },
+  /** Before the same question asked a second time (the lead answered something else). */
+  retry: {
+    'pt-BR': 'Só para eu seguir:',
+    en: 'Just so I can move on:',
+    es: 'Solo para poder seguir:',
+  },
+  /** Before the options of a choice, listed with their numbers when the buttons were not used. */
+  choose: {
+    'pt-BR': 'Pode responder com o número:',
+    en: 'You can answer with the number:',
+    es: 'Puedes responder con el número:',
   },
   /** The answer to "delete my data" (LGPD/GDPR): said before what we hold is erased. */
   erasure: {
@@ -59,13 +123,18 @@ const priceSchema = z.object({
 })
 export type TokenPrice = z.infer<typeof priceSchema>
 
-export const playbookSchema = z.object({
+export const playbookSchema = z.preprocess(withLocalizedTexts, z.object({
   /**
    * Chatwoot inbox ids this playbook answers. Without it, the playbook is the default: it answers
    * every inbox no other playbook names (PLAYBOOK_PATH may be a folder of playbooks).
    */
   inboxes: z.array(z.number().int().positive()).max(1000).default([]),
   language: z.string().min(2).default('pt-BR'),
+  /**
+   * The languages the bot speaks: every lead-facing text should exist in each (loading reports the
+   * gaps). Unset: the languages every text has. A lead in another language is answered in `language`.
+   */
+  languages: z.array(z.string().min(2)).max(20).optional(),
   persona: z.object({
     name: z.string().min(1),
     company: z.string().min(1),
@@ -73,8 +142,8 @@ export const playbookSchema = z.object({
   }),
   product: z.object({
     summary: z.string().min(1),
-    facts: z.array(z.string()).default([]),
-    faq: z.array(z.object({ question: z.string().min(1), answer: z.string().min(1), keywords: z.array(z.string()).default([]) })).default([]),
+    facts: z.array(localized).default([]),
+    faq: z.array(z.object({ question: localized, answer: localized, keywords: z.array(z.string()).default([]) })).default([]),
     /** Promises the bot must never make (discounts, deadlines…): told to the model (the scripted brain never makes any). */
     forbidden_promises: z.array(z.string()).default([]),
   }),
@@ -87,6 +156,8 @@ export const playbookSchema = z.object({
       /** Each group needs at least one of its fields (e.g. e-mail or phone). */
       any_of: z.array(z.array(fieldKey).min(1)).default([]),
     }),
+    /** Leads the team does not sell to: a polite closing and lead_disqualified with the reason. */
+    disqualify_when: z.array(disqualifierSchema).max(50).default([]),
   }),
   limits: z.object({
     max_bot_turns: z.number().int().min(1).max(100).default(12),
@@ -107,6 +178,11 @@ export const playbookSchema = z.object({
     media_only: localized.default(DEFAULT_TEXTS.media_only),
     out_of_hours: localized.default(DEFAULT_TEXTS.out_of_hours),
     erasure: localized.default(DEFAULT_TEXTS.erasure),
+    disqualified: localized.default(DEFAULT_TEXTS.disqualified),
+    goodbye: localized.default(DEFAULT_TEXTS.goodbye),
+    stalled: localized.default(DEFAULT_TEXTS.stalled),
+    retry: localized.default(DEFAULT_TEXTS.retry),
+    choose: localized.default(DEFAULT_TEXTS.choose),
   }),
   /** When humans are at work: handoffs say when someone will answer; follow-ups and the watchdog wait for open time. */
   business_hours: businessHoursSchema.optional(),
@@ -114,6 +190,8 @@ export const playbookSchema = z.object({
   follow_ups: followUpsSchema.optional(),
   /** What happens when no human answers a handoff in time. */
   handoff_watchdog: watchdogSchema.optional(),
+  /** How a long reply goes out: several chat-sized messages with a pause between them. */
+  pacing: pacingSchema.default(DEFAULT_PACING),
   /**
    * What the model's tokens cost (an estimate from this price table, not a bill) and how much one
    * conversation may spend before a person takes it over.
@@ -144,7 +222,26 @@ export const playbookSchema = z.object({
   for (const [name, text] of Object.entries(p.texts)) {
     if (text[p.language] === undefined && !isDefaultText(name, text)) ctx.addIssue({ code: 'custom', path: ['texts', name], message: `missing the playbook language "${p.language}"` })
   }
-})
+  for (const [i, d] of p.qualification.disqualify_when.entries()) {
+    for (const k of Object.keys(d.values ?? {})) {
+      if (!keys.has(k)) ctx.addIssue({ code: 'custom', path: ['qualification', 'disqualify_when', i, 'values'], message: `unknown field "${k}"` })
+    }
+    for (const [lang, list] of Object.entries(d.patterns ?? {})) {
+      for (const pattern of list) {
+        if (!isRegExp(pattern)) ctx.addIssue({ code: 'custom', path: ['qualification', 'disqualify_when', i, 'patterns', lang], message: `not a valid regular expression: ${pattern}` })
+      }
+    }
+  }
+}))
+
+function isRegExp (pattern: string): boolean {
+  try {
+    RegExp(pattern, 'u')
+    return true
+  } catch {
+    return false
+  }
+}
 
 export type PlaybookData = z.infer<typeof playbookSchema>
 
@@ -184,9 +281,12 @@ export async function loadPlaybook (path: string | URL = DEFAULT_PLAYBOOK_URL): 
 
 /** The text in the lead's language, else the base language ("es-AR" → "es"), else the playbook's. */
 export function localize (text: Localized, language: string, fallback: string): string {
-  const base = language.split('-')[0] ?? language
-  const exact = text[language] ?? text[base] ?? Object.entries(text).find(([k]) => k.split('-')[0] === base)?.[1]
-  return exact ?? text[fallback] ?? Object.values(text)[0] ?? ''
+  return entryFor(text, language) ?? entryFor(text, fallback) ?? Object.values(text)[0] ?? ''
+}
+
+/** A text in the language this lead is answered in (playbook-languages.ts): never a mix of two. */
+export function inLeadLanguage (playbook: Playbook, text: Localized, leadLanguage: string): string {
+  return localize(text, speakingLanguage(playbook, leadLanguage), playbook.language)
 }
 
 /**
@@ -199,7 +299,7 @@ export function leadText (
   lead: { readonly language: string, readonly fields: Readonly<Record<string, string>> },
   extra: Readonly<Record<string, string>> = {}
 ): string {
-  return fillTemplate(localize(text, lead.language, playbook.language), { name: lead.fields['name']?.split(' ')[0], persona: playbook.persona.name, ...extra })
+  return fillTemplate(inLeadLanguage(playbook, text, lead.language), { name: lead.fields['name']?.split(' ')[0], persona: playbook.persona.name, ...extra })
 }
 
 /**

@@ -1,28 +1,36 @@
 import type { FieldSpec, Playbook } from './playbook.js'
+import { normalizePhone, readChoice } from './understanding/index.js'
 
 // Pure rules over the playbook's qualification fields.
 
 const EMAIL = /^[^\s@<>()]{1,64}@[^\s@<>()]{1,255}\.[a-z]{2,24}$/i
 const MAX_VALUE = 200
 
-/** Cleans what the brain extracted: known keys only, bounded, e-mails and phones that look real. */
+/**
+ * Cleans what the brain extracted: known keys only, bounded, e-mails that look real, phones in
+ * E.164, and a choice field only as one of its values (a title or a free answer is mapped to the
+ * value it means, else dropped): custom attributes and n8n get the same value for the same answer.
+ */
 export function sanitizeFields (playbook: Playbook, fields: Readonly<Record<string, string>>): Record<string, string> {
-  const known = new Set(playbook.qualification.fields.map((f) => f.key))
+  const specs = new Map(playbook.qualification.fields.map((f) => [f.key, f]))
   const out: Record<string, string> = {}
   for (const [key, raw] of Object.entries(fields)) {
-    if (!known.has(key) || typeof raw !== 'string') continue
+    const spec = specs.get(key)
+    if (spec === undefined || typeof raw !== 'string') continue
     const value = raw.replace(/\s+/g, ' ').trim().slice(0, MAX_VALUE)
-    if (value === '') continue
-    if (key === 'email' && !EMAIL.test(value)) continue
-    if (key === 'phone') {
-      const digits = value.replace(/\D/g, '')
-      if (digits.length < 8 || digits.length > 15) continue
-      out[key] = (value.trim().startsWith('+') ? '+' : '') + digits
-      continue
-    }
-    out[key] = value
+    const clean = value === '' ? undefined : canonical(spec, value)
+    if (clean !== undefined) out[key] = clean
   }
   return out
+}
+
+function canonical (spec: FieldSpec, value: string): string | undefined {
+  if (spec.choices !== undefined) {
+    return spec.choices.find((c) => c.value === value)?.value ?? readChoice(value, spec.choices, { asked: false, measure: spec.choices_measure })
+  }
+  if (spec.key === 'email') return EMAIL.test(value) ? value : undefined
+  if (spec.key === 'phone') return normalizePhone(value)
+  return value
 }
 
 function requiredKeys (playbook: Playbook, fields: Readonly<Record<string, string>>): Set<string> {
@@ -44,7 +52,10 @@ export function isQualified (playbook: Playbook, fields: Readonly<Record<string,
   return rule.all.every((k) => fields[k] !== undefined) && rule.any_of.every((g) => g.some((k) => fields[k] !== undefined))
 }
 
-/** The next field to ask, in playbook order: required ones up to twice, optional ones once. */
+/**
+ * The next field to ask, in playbook order: an optional one once (twice with choices), a required one until the lead
+ * gives it (the state machine stops asking and offers a person when the conversation stalls).
+ */
 export function nextField (
   playbook: Playbook,
   fields: Readonly<Record<string, string>>,
@@ -53,7 +64,8 @@ export function nextField (
   const required = requiredKeys(playbook, fields)
   return playbook.qualification.fields.find((f) => {
     if (fields[f.key] !== undefined || satisfiedElsewhere(playbook, f.key, fields)) return false
-    return (askedCounts[f.key] ?? 0) < (required.has(f.key) ? 2 : 1)
+    // An optional choice gets a second chance, as a numbered list: "2" is easier than the buttons' words.
+    return required.has(f.key) || (askedCounts[f.key] ?? 0) < (f.choices !== undefined ? 2 : 1)
   })
 }
 
@@ -72,12 +84,4 @@ export function leadScore (playbook: Playbook, fields: Readonly<Record<string, s
     if (fields[f.key] !== undefined) got += weight
   }
   return total === 0 ? 0 : Math.round((got / total) * 100)
-}
-
-/** The value a lead gave that the playbook says disqualifies (e.g. budget "none"), if any. */
-export function disqualifyingField (playbook: Playbook, fields: Readonly<Record<string, string>>): string | undefined {
-  return playbook.qualification.fields.find((f) => {
-    const v = fields[f.key]
-    return v !== undefined && (f.disqualify_values ?? []).some((d) => d.toLowerCase() === v.toLowerCase())
-  })?.key
 }

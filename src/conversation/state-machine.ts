@@ -1,7 +1,8 @@
 import { budgetExhausted } from './costs.js'
-import { businessHoursOf, leadText, type Localized, type Playbook } from './playbook.js'
-import { disqualifyingField, isQualified, nextField, sanitizeFields } from './qualification.js'
-import type { Action, ConversationState, HandoffReason, MachineInput, Stage, Transition, TurnAnalysis, Workflow } from './types.js'
+import { disqualifiedReply, disqualifyingValue } from './disqualify.js'
+import { businessHoursOf, inLeadLanguage, leadText, type FieldSpec, type Localized, type Playbook } from './playbook.js'
+import { isQualified, nextField, sanitizeFields } from './qualification.js'
+import type { Action, Choice, ConversationState, HandoffReason, MachineInput, Stage, Transition, TurnAnalysis, Workflow } from './types.js'
 
 // The SDR conversation as a pure function: (state, input, playbook) → (next state, actions).
 // Nothing the model writes acts by itself: only these rules turn a reading into actions.
@@ -113,10 +114,8 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
     updatedAt: at,
   }
   const say = (t: Localized): Action => ({ type: 'reply', text: leadText(playbook, t, base) })
-  const isFirstTurn = state.stage === 'new'
-  const max = playbook.limits.max_reply_chars
   // The model's words are untrusted: an answer that repeats the agents' private notes is dropped.
-  const modelReply = revealsPrivateNotes(analysis.reply, playbook) ? '' : analysis.reply
+  const answer = (revealsPrivateNotes(analysis.reply, playbook) ? '' : analysis.reply).trim()
 
   if (analysis.intent === 'opt_out') {
     const actions: Action[] = [say(playbook.texts.opt_out), { type: 'add_labels', labels: [playbook.labels.opted_out] }, { type: 'record_qualification' }]
@@ -132,6 +131,7 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
     return { next, actions }
   }
   if (analysis.intent === 'wants_human') return handoff(base, 'wants_human', [say(playbook.texts.handoff)], playbook, false)
+  if (state.stage === 'disqualified') return afterTheEnd(base, analysis, answer, playbook)
   if (analysis.intent === 'wants_meeting') {
     const qualified = isQualified(playbook, fields)
     const t = handoff(base, 'wants_meeting', [say(playbook.texts.meeting)], playbook, qualified)
@@ -139,17 +139,16 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
     const next = fire(t.next, 'meeting_requested', 'wants_meeting', actions, true)
     return { next, actions }
   }
-  const disqualifier = analysis.intent === 'not_interested' ? 'not_interested' : disqualifyingField(playbook, fields)
+  const disqualifier = analysis.disqualify ?? (analysis.intent === 'not_interested' ? 'not_interested' : disqualifyingValue(playbook, fields))
   if (disqualifier !== undefined) {
-    const actions: Action[] = [say(playbook.texts.not_interested), { type: 'add_labels', labels: [playbook.labels.disqualified] }, { type: 'record_qualification' }]
-    const next = fire({ ...base, stage: 'disqualified', askedField: undefined }, 'lead_disqualified', disqualifier, actions, true)
+    const actions: Action[] = [say(disqualifiedReply(playbook, disqualifier)), { type: 'add_labels', labels: [playbook.labels.disqualified] }, { type: 'record_qualification' }]
+    const next = fire({ ...base, stage: 'disqualified', askedField: undefined, stalls: 0 }, 'lead_disqualified', disqualifier, actions, true)
     return { next, actions }
   }
 
   const ask = nextField(playbook, fields, state.askedCounts)
   if (state.stage !== 'qualified' && ask === undefined && isQualified(playbook, fields)) {
-    const answer = analysis.intent === 'asks_question' ? modelReply : ''
-    const reply = boundReply([answer, leadText(playbook, playbook.texts.qualified, base)].filter((s) => s !== '').join('\n\n'), max)
+    const reply = boundReply([answer, leadText(playbook, playbook.texts.qualified, base)].filter((s) => s !== '').join('\n\n'), playbook.limits.max_reply_chars)
     return handoff(base, 'qualified', [{ type: 'reply', text: reply }], playbook, true)
   }
   if (base.botTurns > playbook.limits.max_bot_turns) {
@@ -159,26 +158,97 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
   if (budgetExhausted(base, playbook)) {
     return handoff(base, 'budget_exhausted', [say(playbook.texts.handoff)], playbook, false)
   }
+  // Nothing left to ask (a conversation handed back after qualification): answer, or say goodbye.
+  if (ask === undefined) return afterTheEnd(base, analysis, answer, playbook)
 
-  // Keep qualifying: the brain's answer or acknowledgement, then the next question from the playbook.
-  const parts: string[] = []
-  if (isFirstTurn) parts.push(leadText(playbook, playbook.texts.greeting, base))
-  const answer = modelReply.trim()
-  if (answer !== '') parts.push(answer)
-  else if (fieldsChanged && !isFirstTurn) parts.push(leadText(playbook, playbook.texts.acknowledge, base))
-  if (ask !== undefined) parts.push(leadText(playbook, ask.question, base))
-  else if (answer === '') parts.push(leadText(playbook, playbook.texts.out_of_scope, base))
+  // Progress: the lead told us something, got a real answer, or the bot moves on to another question.
+  const answered = analysis.intent === 'asks_question' && answer !== '' && !isOutOfScope(answer, playbook)
+  const movedOn = ask.key !== state.askedField
+  const stalls = fieldsChanged || answered || movedOn ? 0 : (state.stalls ?? 0) + 1
+  if (stalls >= STALLS_BEFORE_A_PERSON) return handoff({ ...base, stalls }, 'stalled', [say(playbook.texts.stalled)], playbook, false)
 
-  const reply: Action = ask?.choices !== undefined
-    ? { type: 'reply', text: boundReply(parts.join('\n\n'), max), choices: ask.choices }
-    : { type: 'reply', text: boundReply(parts.join('\n\n'), max) }
+  const reply = nextReply(state, base, { answer, ask, stalls, fieldsChanged }, playbook)
   const actions: Action[] = [reply]
   if (fieldsChanged) actions.push({ type: 'record_qualification' }, { type: 'update_contact' })
   const next: ConversationState = {
     ...base,
     stage: state.stage === 'qualified' ? 'qualified' : 'qualifying',
-    askedField: ask?.key,
-    askedCounts: ask === undefined ? base.askedCounts : { ...base.askedCounts, [ask.key]: (base.askedCounts[ask.key] ?? 0) + 1 },
+    askedField: ask.key,
+    askedCounts: { ...base.askedCounts, [ask.key]: (base.askedCounts[ask.key] ?? 0) + 1 },
+    stalls,
   }
   return { next, actions }
+}
+
+/** Turns in a row without progress after which the bot offers a person instead of asking again. */
+const STALLS_BEFORE_A_PERSON = 3
+
+interface TurnPieces {
+  /** The brain's answer to the lead's question ('' when there is none). */
+  readonly answer: string
+  readonly ask: FieldSpec
+  readonly stalls: number
+  readonly fieldsChanged: boolean
+}
+
+/**
+ * The message that keeps qualifying: greeting on the first turn, then the answer or a thank-you
+ * for what was learned, then one question, asked otherwise when the last one got nowhere. Never
+ * the bot's previous message again, word for word.
+ */
+function nextReply (state: ConversationState, base: ConversationState, turn: TurnPieces, playbook: Playbook): Action {
+  const text = (t: Localized): string => leadText(playbook, t, base)
+  const { ask, stalls } = turn
+  const opening: string[] = []
+  if (state.stage === 'new') opening.push(text(playbook.texts.greeting))
+  if (turn.answer !== '') opening.push(turn.answer)
+  else if (turn.fieldsChanged && state.stage !== 'new') opening.push(text(playbook.texts.acknowledge))
+
+  const listed = ask.choices !== undefined && stalls >= 1
+  const question = [
+    stalls === 1 && opening.length === 0 ? text(playbook.texts.retry) : '',
+    stalls >= 2 && ask.rephrase !== undefined ? text(ask.rephrase) : text(ask.question),
+  ].filter((s) => s !== '').join(' ')
+  const options = listed ? [text(playbook.texts.choose), ...choicesFor(ask, base, playbook).map((c, i) => `${i + 1}. ${c.title}`)].join('\n') : ''
+  const compose = (q: string): string => boundReply([...opening, q, options].filter((s) => s !== '').join('\n\n'), playbook.limits.max_reply_chars)
+
+  let body = compose(question)
+  // The same words twice in a row read like a broken bot: ask the other way round.
+  if (body === lastBotText(state)) body = compose(text(ask.rephrase ?? playbook.texts.retry) + (ask.rephrase === undefined ? ` ${text(ask.question)}` : ''))
+  const choices = ask.choices === undefined ? undefined : choicesFor(ask, base, playbook)
+  return choices === undefined ? { type: 'reply', text: body } : { type: 'reply', text: body, choices }
+}
+
+/** A choice field's buttons, titled in the lead's language. */
+function choicesFor (field: FieldSpec, lead: ConversationState, playbook: Playbook): Choice[] {
+  return (field.choices ?? []).map((c) => ({ title: inLeadLanguage(playbook, c.title, lead.language), value: c.value }))
+}
+
+function lastBotText (state: ConversationState): string | undefined {
+  for (let i = state.history.length - 1; i >= 0; i--) {
+    const h = state.history[i]
+    if (h?.role === 'bot') return h.text
+  }
+  return undefined
+}
+
+function isOutOfScope (answer: string, playbook: Playbook): boolean {
+  return Object.values(playbook.texts.out_of_scope).some((t) => t.trim() === answer)
+}
+
+/**
+ * The lead writes when the bot has nothing left to ask (disqualified, or qualified and handed
+ * back): a question is answered, a closing word gets one short goodbye, anything else goes to a
+ * person, so nothing they write is lost and the questions never start over.
+ */
+function afterTheEnd (base: ConversationState, analysis: TurnAnalysis, answer: string, playbook: Playbook): Transition {
+  const goodbye = leadText(playbook, playbook.texts.goodbye, base)
+  if (analysis.intent === 'asks_question' && answer !== '' && !isOutOfScope(answer, playbook)) {
+    return { next: base, actions: answer === lastBotText(base) ? NO_ACTIONS : [{ type: 'reply', text: boundReply(answer, playbook.limits.max_reply_chars) }] }
+  }
+  if (analysis.filler === true || analysis.intent === 'not_interested') {
+    // An "ok" after our goodbye needs no answer: a second goodbye would be the same text twice.
+    return { next: base, actions: lastBotText(base) === goodbye ? NO_ACTIONS : [{ type: 'reply', text: goodbye }] }
+  }
+  return handoff(base, 'wrote_after_close', [{ type: 'reply', text: leadText(playbook, playbook.texts.handoff, base) }], playbook, base.stage === 'qualified')
 }

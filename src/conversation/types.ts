@@ -12,7 +12,7 @@ export type Intent = typeof INTENTS[number]
 export const WORKFLOWS = ['lead_qualified', 'handoff', 'lead_disqualified', 'meeting_requested', 'handoff_unanswered', 'data_erased'] as const
 export type Workflow = typeof WORKFLOWS[number]
 
-export const HANDOFF_REASONS = ['qualified', 'wants_human', 'wants_meeting', 'max_turns', 'delivery_failed', 'processing_failed', 'budget_exhausted', 'erasure_requested', 'contact_opted_out'] as const
+export const HANDOFF_REASONS = ['qualified', 'wants_human', 'wants_meeting', 'max_turns', 'delivery_failed', 'processing_failed', 'budget_exhausted', 'erasure_requested', 'contact_opted_out', 'stalled', 'wrote_after_close'] as const
 export type HandoffReason = typeof HANDOFF_REASONS[number]
 
 /** The brain's reading of one lead turn. Nothing in it acts by itself: the state machine decides. */
@@ -22,6 +22,10 @@ export interface TurnAnalysis {
   readonly intent: Intent
   readonly language: string
   readonly confidence: number
+  /** A disqualify_when reason the lead's own words match (a job seeker, a vendor…). */
+  readonly disqualify?: string
+  /** The lead only acknowledged, thanked or filled ("ok", "obrigada", "hmm"): nothing to act on. */
+  readonly filler?: boolean
 }
 
 export interface HistoryEntry {
@@ -56,8 +60,10 @@ export interface ConversationState {
   readonly botTurns: number
   /** The playbook field the bot asked for last: a bare answer is read as that field. */
   readonly askedField: string | undefined
-  /** How often each field was asked: optional ones are asked once, required ones twice at most. */
+  /** How often each field was asked: optional ones are asked once, required ones until the bot stalls. */
   readonly askedCounts: Readonly<Record<string, number>>
+  /** Lead turns in a row that moved nothing (no field, no answered question): the bot asks otherwise, then offers a person. */
+  readonly stalls?: number
   readonly history: readonly HistoryEntry[]
   /** Lead message ids already answered: a redelivered job is never answered twice. */
   readonly answeredMessageIds: readonly number[]
@@ -81,7 +87,9 @@ export interface ConversationState {
    * A decided turn whose actions were not all confirmed done (saved before they run): a replica
    * that takes the conversation over after a crash finishes them instead of deciding again.
    */
-  readonly inflight?: { readonly key: string, readonly actions: readonly Action[] }
+  readonly inflight?: { readonly key: string, readonly actions: readonly Action[], readonly reply?: ReplyProgress }
+  /** Chatwoot's channel type of the conversation (`Channel::Whatsapp`…): how long one message may be. */
+  readonly channel?: string
   /** Id of the newest message the bot posted here: a reply's delivery check must look past it. */
   readonly lastBotMessageId?: number
   /** Version (content hash) of the playbook of the bot's newest reply: which script said it. */
@@ -92,6 +100,15 @@ export interface ConversationState {
   readonly inboxId: number | undefined
   readonly createdAt: number
   readonly updatedAt: number
+}
+
+/**
+ * A reply going out as several chat messages (conversation/pacing.ts): its parts as cut when the
+ * turn was decided, and how many of them landed. A run that takes over posts only the rest.
+ */
+export interface ReplyProgress {
+  readonly parts: readonly string[]
+  readonly landed: number
 }
 
 export interface Choice {

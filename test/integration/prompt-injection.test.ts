@@ -59,11 +59,12 @@ async function workflowsArrive (pipeline: Pipeline, count: number, timeoutMs = 5
 async function turn (pipeline: Pipeline, ref: FakeRef, text: string): Promise<string> {
   const before = pipeline.replies(ref).length
   expect((await pipeline.say(ref, text)).body).toEqual({ status: 'accepted' })
-  const replies = await pipeline.waitForReplies(ref, before + 1)
+  await pipeline.waitForReplies(ref, before + 1)
   await settle(pipeline)
   // Workflow triggers run in the background after the reply: give them time to reach n8n.
   await new Promise((resolve) => setTimeout(resolve, 150))
-  return replies.at(-1)?.content ?? ''
+  // A long answer arrives as several messages (conversation/pacing.ts): the turn's reply is all of them.
+  return pipeline.replies(ref).slice(before).map((r) => r.content ?? '').join('\n')
 }
 
 async function start (respond: Respond): Promise<Pipeline> {
@@ -222,7 +223,7 @@ describe('prompt injection: only the state machine acts', () => {
       expect(revealsPrivateNotes('', playbook)).toBe(false)
       expect(revealsPrivateNotes(PRIVATE_NOTES, { ...playbook, private_notes: undefined })).toBe(false)
       // No false alarm on what the bot may say: the playbook's facts, FAQ answers and texts.
-      const publicTexts = [...playbook.product.facts, ...playbook.product.faq.map((q) => q.answer), ...Object.values(playbook.texts).flatMap((t) => Object.values(t))]
+      const publicTexts = [...playbook.product.facts, ...playbook.product.faq.map((q) => q.answer), ...Object.values(playbook.texts)].flatMap((t) => Object.values(t))
       expect(publicTexts.length).toBeGreaterThan(20)
       expect(publicTexts.filter((t) => revealsPrivateNotes(t, playbook))).toEqual([])
       const state = { ...initialState({ accountId: 1, conversationId: 2 }, 'pt-BR', 0), stage: 'qualifying' as const, fields: { name: 'Lia' } }

@@ -80,7 +80,7 @@ describe('the budget in the state machine', () => {
 
   it('the lead\'s own wishes come first: an opt-out is honoured, a qualified lead is qualified', () => {
     expect(decide(st({ llm: spent(1) }), leadTurn({ intent: 'opt_out' }), priced).next.stage).toBe('opted_out')
-    const ready = st({ llm: spent(1), fields: { name: 'Maria', company: 'Acme', role: 'CEO', need: 'bot', email: 'm@acme.com', phone: '+5511999990000', budget: 'acima_5000' }, askedCounts: { timeline: 1 } })
+    const ready = st({ llm: spent(1), fields: { name: 'Maria', company: 'Acme', role: 'CEO', need: 'bot', email: 'm@acme.com', phone: '+5511999990000', budget: 'acima_5000' }, askedCounts: { timeline: 2 } })
     expect(decide(ready, leadTurn(), priced).next).toMatchObject({ stage: 'qualified', handoffReason: 'qualified' })
   })
 
@@ -96,7 +96,7 @@ describe('the budget in the state machine', () => {
 describe('the handoff note', () => {
   it('says why and what the conversation cost, before the playbook version', () => {
     const lines = handoffNote(st({ stage: 'handoff', llm: spent(0.02, 0.0123456789) }), 'budget_exhausted', priced).split('\n')
-    expect(lines[0]).toBe('🤖 SDR bot → humano: orçamento de IA da conversa esgotado (budget_exhausted)')
+    expect(lines[0]).toBe('🤖 SDR bot → humano: orçamento de IA da conversa esgotado')
     expect(lines.at(-2)).toBe('Custo estimado de IA: 0.012346 BRL · tokens 100 + 10')
     expect(lines.at(-1)).toBe('Playbook test0000cost')
   })

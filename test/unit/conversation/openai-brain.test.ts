@@ -18,8 +18,17 @@ describe('buildSystemPrompt', () => {
     expect(prompt).toContain(playbook.persona.tone)
     expect(prompt).toContain(playbook.product.summary)
     expect(playbook.product.facts.length).toBeGreaterThan(0)
-    for (const fact of playbook.product.facts) expect(prompt).toContain(fact)
-    for (const q of playbook.product.faq) expect(prompt).toContain(q.answer)
+    for (const fact of playbook.product.facts) expect(prompt).toContain(fact['pt-BR'])
+    for (const q of playbook.product.faq) expect(prompt).toContain(q.answer['pt-BR'])
+  })
+
+  it('gives facts, FAQ, labels and choice titles in the language the lead is answered in, and asks for a reply in it', () => {
+    const en = buildSystemPrompt(playbook, { ...input(), language: 'en' })
+    for (const fact of playbook.product.facts) expect(en).toContain(fact['en'])
+    for (const q of playbook.product.faq) expect(en).toContain(q.answer['en'])
+    expect(en).toContain('- budget (budget): one of ate_1000 ("Up to R$ 1,000")')
+    expect(en).toContain('reply: in en only')
+    expect(en).not.toContain(playbook.product.faq[0]?.answer['pt-BR'] ?? '∅')
   })
 
   it('lists every forbidden promise', () => {
@@ -36,7 +45,7 @@ describe('buildSystemPrompt', () => {
 
   it('lists every field with its label, and choices by value', () => {
     for (const f of playbook.qualification.fields) expect(prompt).toContain(`- ${f.key} (${f.label['pt-BR']})`)
-    expect(prompt).toContain('- budget (orçamento): one of ate_1000, 1000_5000, acima_5000')
+    expect(prompt).toContain('- budget (orçamento): one of ate_1000 ("Até R$ 1.000"), 1000_5000 ("R$ 1.000 a 5.000"), acima_5000 ("Acima de R$ 5.000"), or null')
   })
 
   it('lists every intent and bounds the reply length', () => {

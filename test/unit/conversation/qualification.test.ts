@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { loadPlaybook, type Playbook } from '../../../src/conversation/playbook.js'
+import { loadPlaybook } from '../../../src/conversation/playbook.js'
 import {
-  disqualifyingField,
   isQualified,
   leadScore,
   missingRequired,
@@ -33,14 +32,15 @@ describe('nextField', () => {
     { name: 'nothing known → name', fields: {}, asked: {}, next: 'name' },
     { name: 'in playbook order', fields: { name: 'Maria' }, asked: {}, next: 'company' },
     { name: 'a required field is asked a second time', fields: {}, asked: { name: 1 }, next: 'name' },
-    { name: 'but not a third', fields: {}, asked: { name: 2 }, next: 'company' },
+    { name: 'and a third (the state machine stops asking when the lead gives nothing)', fields: {}, asked: { name: 2 }, next: 'name' },
     { name: 'an optional field is asked once only', fields: { name: 'Maria', company: 'Acme' }, asked: { role: 1 }, next: 'need' },
     { name: 'e-mail is asked while no contact is known', fields: RULE, asked: { role: 1 }, next: 'email' },
-    { name: 'phone is asked after e-mail was asked twice', fields: RULE, asked: { role: 1, email: 2 }, next: 'phone' },
+    { name: 'e-mail stays the question of the contact group (its rephrase offers the phone)', fields: RULE, asked: { role: 1, email: 2 }, next: 'email' },
     { name: 'phone is not asked once e-mail is known', fields: { ...RULE, email: 'maria@acme.com' }, asked: { role: 1 }, next: 'budget' },
     { name: 'e-mail is not asked once phone is known', fields: { ...RULE, phone: '11987654321' }, asked: { role: 1 }, next: 'budget' },
-    { name: 'optional fields after the rule is met', fields: { ...RULE, email: 'maria@acme.com' }, asked: { role: 1, budget: 1 }, next: 'timeline' },
-    { name: 'nothing once every field is known or asked enough', fields: { ...RULE, email: 'maria@acme.com' }, asked: { role: 1, budget: 1, timeline: 1 }, next: undefined },
+    { name: 'optional fields after the rule is met', fields: { ...RULE, email: 'maria@acme.com' }, asked: { role: 1, budget: 2 }, next: 'timeline' },
+    { name: 'an optional choice gets a second ask (as a numbered list)', fields: { ...RULE, email: 'maria@acme.com' }, asked: { role: 1, budget: 1 }, next: 'budget' },
+    { name: 'nothing once every field is known or asked enough', fields: { ...RULE, email: 'maria@acme.com' }, asked: { role: 1, budget: 2, timeline: 2 }, next: undefined },
     { name: 'nothing once everything is known', fields: ALL, asked: {}, next: undefined },
   ] as Array<{ name: string, fields: Record<string, string>, asked: Record<string, number>, next: string | undefined }>)('$name → $next', ({ fields, asked, next }) => {
     expect(nextField(playbook, fields, asked)?.key).toBe(next)
@@ -87,27 +87,6 @@ describe('leadScore (required fields weigh 2, optional 1: 5×2 + 3×1 = 13)', ()
   })
 })
 
-describe('disqualifyingField', () => {
-  const strict: Playbook = {
-    ...playbook,
-    qualification: {
-      ...playbook.qualification,
-      fields: playbook.qualification.fields.map((f) => (f.key === 'timeline' ? { ...f, disqualify_values: ['pesquisando'] } : f)),
-    },
-  }
-
-  it('is undefined with the default playbook (no disqualify_values)', () => {
-    expect(disqualifyingField(playbook, { ...ALL, timeline: 'pesquisando' })).toBeUndefined()
-  })
-
-  it('names the field whose value the playbook disqualifies, case-insensitively', () => {
-    expect(disqualifyingField(strict, { timeline: 'pesquisando' })).toBe('timeline')
-    expect(disqualifyingField(strict, { timeline: 'Pesquisando' })).toBe('timeline')
-    expect(disqualifyingField(strict, { timeline: 'este_mes' })).toBeUndefined()
-    expect(disqualifyingField(strict, {})).toBeUndefined()
-  })
-})
-
 describe('sanitizeFields', () => {
   it.each([
     { in: { email: 'maria@acme.com.br' }, out: { email: 'maria@acme.com.br' } },
@@ -115,7 +94,13 @@ describe('sanitizeFields', () => {
     { in: { email: 'maria@acme' }, out: {} },
     { in: { email: '<script>@x.com' }, out: {} },
     { in: { phone: '+55 (11) 98765-4321' }, out: { phone: '+5511987654321' } },
-    { in: { phone: '11 98765-4321' }, out: { phone: '11987654321' } },
+    { in: { phone: '11 98765-4321' }, out: { phone: '+5511987654321' } },
+    { in: { budget: 'R$ 1.000 a 5.000' }, out: { budget: '1000_5000' } },
+    { in: { budget: 'uns 3 mil por mês' }, out: { budget: '1000_5000' } },
+    { in: { budget: '1e309' }, out: {} },
+    { in: { budget: 'acima_5000' }, out: { budget: 'acima_5000' } },
+    { in: { timeline: 'Just looking' }, out: { timeline: 'pesquisando' } },
+    { in: { timeline: 'whenever, really' }, out: {} },
     { in: { phone: '1234' }, out: {} },
     { in: { phone: '1234567890123456' }, out: {} },
     { in: { name: '  Maria \n  Souza  ' }, out: { name: 'Maria Souza' } },

@@ -56,18 +56,20 @@ const GREETING = 'Olá! Eu sou a Ana, da MrDom. 😊'
 const ASK_NAME = 'Para começar, como posso te chamar?'
 const ASK_COMPANY = 'Maria, de qual empresa você fala?'
 const HANDOFF_PT = 'Claro! Vou passar a conversa para uma pessoa do nosso time, que responde por aqui em breve.'
+const GOODBYE_PT = 'Eu que agradeço! Até mais. 👋'
+const STALLED_PT = 'Acho que uma pessoa do nosso time pode te ajudar melhor. Vou passar a conversa para ela, que responde por aqui em breve.'
 const OPT_OUT_PT = 'Tudo bem, não vamos mais enviar mensagens. Se precisar, é só escrever.'
 const NOT_INTERESTED_PT = 'Sem problemas, obrigada pelo seu tempo! Se mudar de ideia, é só chamar.'
 const MEETING_PT = 'Combinado! Vou pedir para um consultor agendar a conversa com você por aqui.'
 const QUALIFIED_PT = 'Perfeito, Maria! Já tenho o que preciso. Um consultor da MrDom vai falar com você em breve por aqui.'
 const OUT_OF_SCOPE_PT = 'Essa eu não sei responder por aqui, mas um consultor pode ajudar.'
-const BUDGET_CHOICES = playbook.qualification.fields.find((f) => f.key === 'budget')?.choices
+const BUDGET_CHOICES = playbook.qualification.fields.find((f) => f.key === 'budget')?.choices?.map((c) => ({ title: c.title['pt-BR'] ?? '', value: c.value }))
 
 const NAME = { name: 'Maria Souza' }
 const RULE_BUT_CONTACT = { name: 'Maria Souza', company: 'Acme', need: 'automatizar o WhatsApp' }
 const FULL = { ...RULE_BUT_CONTACT, email: 'maria@acme.com' }
 /** Every optional field already asked once: nothing left to ask once the rule is met. */
-const OPTIONAL_ASKED = { role: 1, budget: 1, timeline: 1 }
+const OPTIONAL_ASKED = { role: 1, budget: 2, timeline: 2 }
 
 const QUALIFIED_HANDOFF = ['reply', 'record_qualification', 'add_labels', 'update_contact', 'trigger_workflow:lead_qualified', 'handoff', 'trigger_workflow:handoff']
 const PLAIN_HANDOFF = ['reply', 'record_qualification', 'add_labels', 'update_contact', 'handoff', 'trigger_workflow:handoff']
@@ -155,7 +157,7 @@ const cases: Case[] = [
     name: 'qualifying + a field the lead already gave, same value → no record, no thanks',
     state: st({ stage: 'qualifying', fields: NAME, askedField: 'company', askedCounts: { company: 1 }, botTurns: 1 }),
     input: turn({ fields: NAME }),
-    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], reply: ASK_COMPANY, next: { askedCounts: { company: 2 } } },
+    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], reply: `Só para eu seguir: ${ASK_COMPANY}`, next: { askedCounts: { company: 2 }, stalls: 1 } },
   },
 
   // ── qualification ────────────────────────────────────────────────────────────
@@ -206,10 +208,16 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'qualified (handed back) + a new turn → stays qualified, nothing fired again',
+    name: 'qualified (handed back) + a closing word → a short goodbye, stays qualified, nothing fired again',
     state: st({ stage: 'qualified', fields: FULL, askedCounts: OPTIONAL_ASKED, workflowsFired: ['lead_qualified', 'handoff'] }),
-    input: turn({ intent: 'other' }),
-    expect: { stage: 'qualified', owner: 'bot', actionTypes: ['reply'], reply: OUT_OF_SCOPE_PT, next: { workflowsFired: ['lead_qualified', 'handoff'] } },
+    input: turn({ intent: 'other', filler: true }),
+    expect: { stage: 'qualified', owner: 'bot', actionTypes: ['reply'], reply: GOODBYE_PT, next: { workflowsFired: ['lead_qualified', 'handoff'] } },
+  },
+  {
+    name: 'qualified (handed back) + something else → a person reads it (wrote_after_close), no second lead_qualified',
+    state: st({ stage: 'qualified', fields: FULL, askedCounts: OPTIONAL_ASKED, workflowsFired: ['lead_qualified', 'handoff'] }),
+    input: turn({ intent: 'gives_info' }),
+    expect: { stage: 'qualified', owner: 'human', actionTypes: PLAIN_HANDOFF, reply: HANDOFF_PT, handoffReason: 'wrote_after_close' },
   },
 
   // ── the lead asks for a person ───────────────────────────────────────────────
@@ -286,17 +294,23 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'disqualified + new interest → qualifying again',
+    name: 'disqualified + new interest → a person takes it (the questions never start over)',
     state: st({ stage: 'disqualified', fields: NAME, workflowsFired: ['lead_disqualified'], botTurns: 3 }),
     input: turn({ fields: { need: 'automatizar o WhatsApp' } }),
     expect: {
-      stage: 'qualifying',
-      owner: 'bot',
-      actionTypes: ASK_AND_RECORD,
-      reply: `Obrigada, Maria!\n\n${ASK_COMPANY}`,
+      stage: 'handoff',
+      owner: 'human',
+      actionTypes: PLAIN_HANDOFF,
+      reply: HANDOFF_PT,
+      handoffReason: 'wrote_after_close',
       fields: { ...NAME, need: 'automatizar o WhatsApp' },
-      next: { askedField: 'company' },
     },
+  },
+  {
+    name: 'disqualified + "ok, obrigada" → one short goodbye, still disqualified',
+    state: st({ stage: 'disqualified', fields: NAME, workflowsFired: ['lead_disqualified'], botTurns: 3 }),
+    input: turn({ intent: 'other', filler: true }),
+    expect: { stage: 'disqualified', owner: 'bot', actionTypes: ['reply'], reply: GOODBYE_PT, next: { workflowsFired: ['lead_disqualified'] } },
   },
   {
     name: 'disqualified again after lead_disqualified fired → labelled, but no second workflow',
@@ -308,12 +322,12 @@ const cases: Case[] = [
     name: 'a value the playbook disqualifies (budget ate_1000) → disqualified, reason names the field',
     playbook: budgetDisqualifies,
     state: st({ stage: 'qualifying', fields: NAME, askedField: 'budget' }),
-    input: turn({ fields: { budget: 'ATE_1000' } }),
+    input: turn({ fields: { budget: 'Até R$ 1.000' } }),
     expect: {
       stage: 'disqualified',
       owner: 'bot',
       actionTypes: DISQUALIFY,
-      fields: { ...NAME, budget: 'ATE_1000' },
+      fields: { ...NAME, budget: 'ate_1000' },
       check: (t) => expect(t.actions.find((a) => a.type === 'trigger_workflow')).toMatchObject({ workflow: 'lead_disqualified', reason: 'budget' }),
     },
   },
@@ -486,7 +500,7 @@ const cases: Case[] = [
       stage: 'qualifying',
       owner: 'bot',
       actionTypes: ['reply'],
-      reply: 'Qual é o seu e-mail para o consultor enviar a proposta?',
+      reply: 'Só para eu seguir: Qual é o seu e-mail para o consultor enviar a proposta?',
       fields: RULE_BUT_CONTACT,
       next: { askedField: 'email', askedCounts: { role: 1, email: 2 } },
     },
@@ -495,7 +509,7 @@ const cases: Case[] = [
     name: 'unknown field keys from the brain are ignored',
     state: st({ stage: 'qualifying', fields: NAME, askedField: 'company', askedCounts: { company: 1 } }),
     input: turn({ fields: { favorite_color: 'azul', cpf: '123.456.789-00', Company: 'Acme' } }),
-    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], fields: NAME, reply: ASK_COMPANY },
+    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], fields: NAME, reply: `Só para eu seguir: ${ASK_COMPANY}` },
   },
 
   // ── language ─────────────────────────────────────────────────────────────────
@@ -539,33 +553,33 @@ const cases: Case[] = [
     name: 'empty language from the brain keeps the conversation language',
     state: st({ stage: 'qualifying', language: 'en', askedField: 'name', askedCounts: { name: 1 } }),
     input: turn({ intent: 'other', language: '  ' }),
-    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], reply: "To start, what's your name?", next: { language: 'en' } },
+    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], reply: "Just so I can move on: To start, what's your name?", next: { language: 'en' } },
   },
 
   // ── how often a field is asked ───────────────────────────────────────────────
   {
-    name: 'a required field asked once is asked a second time',
+    name: 'a required field that got nowhere once is asked again, said differently',
     state: st({ stage: 'qualifying', askedField: 'name', askedCounts: { name: 1 } }),
     input: turn({ intent: 'other' }),
-    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], reply: ASK_NAME, next: { askedField: 'name', askedCounts: { name: 2 } } },
+    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], reply: `Só para eu seguir: ${ASK_NAME}`, next: { askedField: 'name', askedCounts: { name: 2 }, stalls: 1 } },
   },
   {
-    name: 'a required field asked twice is not asked a third time (next one, no dangling {name})',
-    state: st({ stage: 'qualifying', askedField: 'name', askedCounts: { name: 2 } }),
+    name: 'twice nowhere: the field\'s rephrase (another wording, an example)',
+    state: st({ stage: 'qualifying', askedField: 'name', askedCounts: { name: 2 }, stalls: 1 }),
     input: turn({ intent: 'other' }),
-    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], reply: 'De qual empresa você fala?', next: { askedField: 'company', askedCounts: { name: 2, company: 1 } } },
+    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], reply: 'Pode ser só o primeiro nome mesmo: como você se chama?', next: { askedField: 'name', stalls: 2 } },
+  },
+  {
+    name: 'three times nowhere: a person is offered (handoff stalled), not the question again',
+    state: st({ stage: 'qualifying', askedField: 'name', askedCounts: { name: 3 }, stalls: 2 }),
+    input: turn({ intent: 'other' }),
+    expect: { stage: 'handoff', owner: 'human', actionTypes: PLAIN_HANDOFF, handoffReason: 'stalled', reply: STALLED_PT },
   },
   {
     name: 'no name yet: the thanks drops the placeholder with its comma ("Obrigada!")',
-    state: st({ stage: 'qualifying', askedField: 'company', askedCounts: { name: 2, company: 1 } }),
+    state: st({ stage: 'qualifying', askedField: 'company', askedCounts: { name: 1, company: 1 } }),
     input: turn({ fields: { company: 'Acme' } }),
-    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ASK_AND_RECORD, reply: 'Obrigada!\n\nQual é o seu cargo por lá?', replyExcludes: ['{name}', ','] },
-  },
-  {
-    name: 'no name yet in Spanish: "¿De qué empresa…" keeps its capital after the ¿',
-    state: st({ stage: 'qualifying', language: 'es', askedField: 'name', askedCounts: { name: 2 } }),
-    input: turn({ intent: 'other', language: 'es' }),
-    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], reply: '¿De qué empresa nos escribes?' },
+    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ASK_AND_RECORD, reply: `Obrigada!\n\n${ASK_NAME}`, replyExcludes: ['{name}', 'Obrigada,'] },
   },
   {
     name: 'an optional field asked once is not asked again',
@@ -580,10 +594,10 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'nothing left to ask and nothing to say → the out-of-scope text, askedField cleared',
-    state: st({ stage: 'qualifying', fields: NAME, askedField: 'timeline', askedCounts: { name: 2, company: 2, role: 1, need: 2, email: 2, phone: 2, budget: 1, timeline: 1 } }),
-    input: turn({ intent: 'other' }),
-    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], reply: OUT_OF_SCOPE_PT, next: { askedField: undefined } },
+    name: 'a question the playbook cannot answer → the out-of-scope text and the question, one question only',
+    state: st({ stage: 'qualifying', fields: NAME, askedField: 'company', askedCounts: { name: 1, company: 1 } }),
+    input: turn({ intent: 'asks_question', reply: OUT_OF_SCOPE_PT }),
+    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], reply: `${OUT_OF_SCOPE_PT}\n\n${ASK_COMPANY}`, next: { stalls: 1 } },
   },
 
   // ── untrusted model output ───────────────────────────────────────────────────

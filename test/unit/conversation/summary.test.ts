@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { loadPlaybook } from '../../../src/conversation/playbook.js'
 import { leadScore } from '../../../src/conversation/qualification.js'
 import { handoffNote, qualificationAttributes, workflowPayload } from '../../../src/conversation/summary.js'
-import { initialState, type ConversationState } from '../../../src/conversation/types.js'
+import { HANDOFF_REASONS, initialState, type ConversationState } from '../../../src/conversation/types.js'
 
 const playbook = await loadPlaybook()
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0)
@@ -16,16 +16,15 @@ describe('handoffNote', () => {
   const note = handoffNote(state, 'wants_human', playbook)
   const lines = note.split('\n')
 
-  it('starts with the reason, in words and as its code', () => {
-    expect(lines[0]).toContain('o lead pediu uma pessoa')
-    expect(lines[0]).toContain('(wants_human)')
+  it('starts with the reason in words, not as a code', () => {
+    expect(lines[0]).toBe('🤖 SDR bot → humano: o lead pediu uma pessoa')
   })
 
-  it('gives score, stage, language and the bot turns', () => {
-    expect(note).toContain(`Score: ${leadScore(playbook, PARTIAL)}/100`)
+  it('gives score, stage, language and the bot turns in words', () => {
+    expect(note).toContain(`Pontuação: ${leadScore(playbook, PARTIAL)}/100`)
     expect(leadScore(playbook, PARTIAL)).toBe(Math.round((5 / 13) * 100))
-    expect(note).toContain('etapa: handoff')
-    expect(note).toContain('idioma: en')
+    expect(note).toContain('etapa: com o time')
+    expect(note).toContain('idioma do lead: inglês')
     expect(note).toContain('mensagens do bot: 4')
   })
 
@@ -38,7 +37,24 @@ describe('handoffNote', () => {
   })
 
   it('lists the missing required fields', () => {
-    expect(lines).toContain('Faltando: need, email, phone')
+    expect(lines).toContain('Faltando: necessidade, e-mail, telefone')
+  })
+
+  it('shows a choice by its title, never its machine value', () => {
+    const budget = handoffNote(st({ fields: { ...PARTIAL, budget: '1000_5000', timeline: 'ate_3_meses' } }), 'wants_human', playbook)
+    expect(budget).toContain('• orçamento: R$ 1.000 a 5.000')
+    expect(budget).toContain('• prazo: Em até 3 meses')
+    expect(budget).not.toMatch(/1000_5000|ate_3_meses/)
+  })
+
+  it('is written in the playbook\'s language (an English playbook gets an English note)', () => {
+    const en = { ...playbook, language: 'en' }
+    const text = handoffNote(st({ stage: 'qualifying', fields: { ...PARTIAL, budget: 'acima_5000' }, language: 'es' }), 'stalled', en)
+    expect(text).toContain('SDR bot → human: the conversation was not moving')
+    expect(text).toContain('• budget: Over R$ 5,000')
+    expect(text).toContain("lead's language: Spanish")
+    expect(text).toContain('Missing: need, e-mail, phone')
+    expect(text).not.toMatch(/Faltando|orçamento/)
   })
 
   it('includes the private notes and the playbook version', () => {
@@ -48,15 +64,17 @@ describe('handoffNote', () => {
 
   it('has no "Faltando" line for a qualified lead, and no notes line without private notes', () => {
     const q = handoffNote(st({ stage: 'qualified', fields: { ...PARTIAL, need: 'bot', email: 'maria@acme.com' } }), 'qualified', { ...playbook, private_notes: undefined })
-    expect(q).toContain('lead qualificado (qualified)')
+    expect(q).toContain('lead qualificado')
     expect(q).not.toContain('Faltando')
     expect(q).not.toContain('Notas internas')
   })
 
-  it.each(['qualified', 'wants_human', 'wants_meeting', 'max_turns', 'delivery_failed', 'processing_failed'] as const)('explains %s', (reason) => {
-    const first = handoffNote(st(), reason, playbook).split('\n')[0] ?? ''
-    expect(first).toContain(`(${reason})`)
-    expect(first.length).toBeGreaterThan(`(${reason})`.length + 20)
+  it.each(HANDOFF_REASONS)('explains %s in each language, in words', (reason) => {
+    for (const language of ['pt-BR', 'en', 'es']) {
+      const first = handoffNote(st(), reason, { ...playbook, language }).split('\n')[0] ?? ''
+      expect(first).not.toContain(reason.includes('_') ? reason : '\u0000')
+      expect(first.length).toBeGreaterThan(30)
+    }
   })
 })
 
@@ -118,6 +136,13 @@ describe('qualificationAttributes', () => {
       lead_name: 'Maria Souza',
       lead_email: 'maria@acme.com',
     })
+  })
+
+  it('keeps a choice\'s machine value and adds its title as lead_<field>_label', () => {
+    const attrs = qualificationAttributes(st({ fields: { budget: '1000_5000' } }), playbook)
+    expect(attrs).toMatchObject({ lead_budget: '1000_5000', lead_budget_label: 'R$ 1.000 a 5.000' })
+    const payload = workflowPayload(st({ fields: { timeline: 'este_mes' } }), 'handoff', 'x', playbook, undefined, T0)
+    expect(payload.fields).toEqual({ timeline: 'este_mes', timeline_label: 'Este mês' })
   })
 
   it('has only the sdr_ keys for a lead with no fields', () => {

@@ -1,0 +1,68 @@
+import type { Brain, BrainInput, BrainResult } from './brain.js'
+import { disqualifyingWords } from './disqualify.js'
+import { detectLeadLanguage, linesNotIn } from './language.js'
+import { speakingLanguage } from './playbook-languages.js'
+import type { Playbook } from './playbook.js'
+import type { TurnAnalysis } from './types.js'
+import { isAcceptableValue, isFiller, isGrounded } from './understanding/index.js'
+
+// The guarantees a lead gets whichever brain reads the turn (the model, or the scripted fallback):
+// the lead's language is read from their own words, a reply is in the one language the bot answers
+// them in, a field is kept only if the lead wrote it and it is a value (not "ok", a question or an
+// instruction), and the playbook's disqualify_when is read from what the lead wrote. They are
+// enforced here, around the brain, so no prompt or model can talk its way past them.
+
+export function createGuardedBrain (brain: Brain, scripted: Brain): Brain {
+  return {
+    name: brain.name,
+    async analyze (input) {
+      const said = input.messages.join('\n')
+      const language = detectLeadLanguage(said, input.state.language)
+      const guarded: BrainInput = { ...input, language }
+      const result = await brain.analyze(guarded)
+      return await guard(result, guarded, said, scripted)
+    },
+  }
+}
+
+async function guard (result: BrainResult, input: BrainInput, said: string, scripted: Brain): Promise<BrainResult> {
+  const { playbook } = input
+  const language = input.language ?? input.state.language
+  const fromModel = result.adapter !== 'scripted'
+  let reply = result.analysis.reply.trim()
+  if (fromModel && reply !== '' && linesNotIn(reply, speakingLanguage(playbook, language)).length > 0) {
+    // The model answered in another language (or in two): the scripted brain's answer is in the right one.
+    reply = (await scripted.analyze(input)).analysis.reply
+  }
+  const analysis: TurnAnalysis = {
+    ...result.analysis,
+    reply,
+    language,
+    fields: groundedFields(result.analysis.fields, playbook, leadWords(input, said), fromModel),
+    filler: isFiller(said),
+    ...disqualification(playbook, said),
+  }
+  return { ...result, analysis }
+}
+
+/** What the lead wrote that a value may come from: this turn and the earlier turns the brain saw. */
+function leadWords (input: BrainInput, said: string): string[] {
+  const earlier = input.state.history.filter((h) => h.role === 'lead').map((h) => h.text)
+  return [...earlier, said]
+}
+
+function groundedFields (fields: Readonly<Record<string, string>>, playbook: Playbook, leadTexts: readonly string[], fromModel: boolean): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [key, value] of Object.entries(fields)) {
+    if (!isAcceptableValue(key, value)) continue
+    const choice = playbook.qualification.fields.find((f) => f.key === key)?.choices !== undefined
+    if (fromModel && !isGrounded(key, value, leadTexts, { choice })) continue
+    out[key] = value
+  }
+  return out
+}
+
+function disqualification (playbook: Playbook, said: string): { disqualify?: string } {
+  const reason = disqualifyingWords(playbook, said)
+  return reason === undefined ? {} : { disqualify: reason }
+}
