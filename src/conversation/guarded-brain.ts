@@ -54,8 +54,9 @@ function leadWords (input: BrainInput, said: string): string[] {
 function groundedFields (fields: Readonly<Record<string, string>>, playbook: Playbook, leadTexts: readonly string[], fromModel: boolean): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [key, value] of Object.entries(fields)) {
-    if (!isAcceptableValue(key, value)) continue
     const choice = playbook.qualification.fields.find((f) => f.key === key)?.choices !== undefined
+    // A choice is checked against its own values (qualification.ts): "none" may be one of them.
+    if (!choice && !isAcceptableValue(key, value)) continue
     if (fromModel && !isGrounded(key, value, leadTexts, { choice })) continue
     out[key] = value
   }

@@ -36,7 +36,7 @@ export const TELLTALE: Record<Base, readonly string[]> = {
     who why how does did dont don't doesnt doesn't didnt  cant can't can could would should will wont
     won't have has had havent haven't not just with without for from at in on of about more much many
     some any all now later tomorrow today yesterday price pricing cost free trial book meet meeting
-    talk speak someone somebody anyone person human stop send text message work job hiring student school
+    talk speak someone somebody anyone person human stop unsubscribe send text message work job hiring student school
     company team people sales help know think let lets let's check see look looking tell say want wanna
     gonna need like get got go idk dunno wdym btw asap  np omg also too yet deal sounds makes sense
     thing things already another tool boss asked open saturday decided works better guys based long setup

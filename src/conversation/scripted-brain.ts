@@ -50,7 +50,11 @@ const HUMAN = [
   /\b(human|real person|live agent|representative|operator)\b/,
   /\b(hablar|conversar) con (un |una |el |la )?(humano|persona|agente|asesor|vendedor)/,
   /\b(quiero|quisiera|puedo|necesito|prefiero) (hablar|conversar) con alguien\b(?! de mi)/,
-  /\b(me )?(pasas|pases|pasar|comunicas|comuniques) con (un |una |el |la )?(humano|persona|agente|asesor|vendedor|alguien)/,
+  /\b(me )?(pasas|pases|pasar|comunicas|comuniques|pasame|comunicame) con (un |una |el |la )?(humano|persona|agente|asesor|vendedor|alguien)/,
+  // "pode pedir pra alguém me mandar a proposta", "can someone from sales email me": a person, please.
+  /\b(pede|pedir|peca|manda|mande|chama|chame) (pra|para) (alguem|um vendedor|uma vendedora|um consultor|uma consultora)\b/,
+  /\b(can|could) (someone|somebody|a person|a human|sales|your sales team|someone from sales)( from sales)? (just )?(email|call|contact|text|reach|send)/,
+  /\b(que )?alguien (me )?(escriba|llame|contacte|mande|envie)/,
 ]
 const MEETING = /\b(reuniao|reuniones?|agendar|marcar (uma )?(call|reuniao|conversa|horario)|meeting|schedule|book (a )?(call|demo|meeting)|demo|demonstracao|videochamada|video ?call|reunion|cita)\b/
 const NOT_INTERESTED = /\b(nao tenho (mais )?interesse|sem interesse|nao me interessa|nao (e|eh) pra mim|not interested|no interest|no thanks|no,? thank you|no tengo interes|no me interesa)\b/
@@ -68,7 +72,8 @@ function detectIntent (text: string): Intent | undefined {
   if (HUMAN.some((re) => re.test(f))) return 'wants_human'
   if (NOT_INTERESTED.test(f)) return 'not_interested'
   if (MEETING.test(f)) return 'wants_meeting'
-  if (text.split('\n').some((line) => isQuestion(line))) return 'asks_question'
+  // "e agora?", "hello??", "so what now?" ask nothing the FAQ could answer: they are filler.
+  if (text.split('\n').some((line) => isQuestion(line) && !isFiller(line))) return 'asks_question'
   return undefined
 }
 
@@ -87,8 +92,9 @@ function extract (text: string, playbook: Playbook, asked: string | undefined): 
     const value = readChoice(text, field.choices, { asked: asked === field.key, measure: field.choices_measure })
     if (value !== undefined) out[field.key] = value
   }
-  const known = new Set(playbook.qualification.fields.map((f) => f.key))
-  return Object.fromEntries(Object.entries(out).filter(([k, v]) => known.has(k) && isAcceptableValue(k, v)))
+  const specs = new Map(playbook.qualification.fields.map((f) => [f.key, f]))
+  // A choice's value is one of its own ("none" may be one); free text must be a value at all.
+  return Object.fromEntries(Object.entries(out).filter(([k, v]) => specs.has(k) && (specs.get(k)?.choices !== undefined || isAcceptableValue(k, v))))
 }
 
 /**
@@ -126,8 +132,15 @@ export function analyzeScripted (input: BrainInput): TurnAnalysis {
   }
 
   let reply = ''
-  if (intent === 'asks_question') reply = faqAnswer(text, playbook, language) ?? inLeadLanguage(playbook, playbook.texts.out_of_scope, language)
-  const finalIntent: Intent = intent ?? (Object.keys(fields).length > 0 ? 'gives_info' : 'other')
+  let read = intent
+  if (intent === 'asks_question') {
+    const faq = faqAnswer(text, playbook, language)
+    // "me conta uma piada": a request with no question mark that the FAQ cannot serve is small talk,
+    // not a question to answer with "I can't answer that".
+    if (faq === undefined && !text.includes('?')) read = undefined
+    else reply = faq ?? inLeadLanguage(playbook, playbook.texts.out_of_scope, language)
+  }
+  const finalIntent: Intent = read ?? (Object.keys(fields).length > 0 ? 'gives_info' : 'other')
   return { reply, fields, intent: finalIntent, language, confidence: intent === undefined && finalIntent === 'other' ? 0.3 : 0.7 }
 }
 

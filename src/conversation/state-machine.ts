@@ -132,6 +132,8 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
   }
   if (analysis.intent === 'wants_human') return handoff(base, 'wants_human', [say(playbook.texts.handoff)], playbook, false)
   if (state.stage === 'disqualified') return afterTheEnd(base, analysis, answer, playbook)
+  // A job seeker's "need" or a vendor's "meeting" are what makes them off-target: nothing of theirs is kept.
+  if (analysis.disqualify !== undefined) return disqualify({ ...base, fields: state.fields }, analysis.disqualify, playbook)
   if (analysis.intent === 'wants_meeting') {
     const qualified = isQualified(playbook, fields)
     const t = handoff(base, 'wants_meeting', [say(playbook.texts.meeting)], playbook, qualified)
@@ -139,12 +141,8 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
     const next = fire(t.next, 'meeting_requested', 'wants_meeting', actions, true)
     return { next, actions }
   }
-  const disqualifier = analysis.disqualify ?? (analysis.intent === 'not_interested' ? 'not_interested' : disqualifyingValue(playbook, fields))
-  if (disqualifier !== undefined) {
-    const actions: Action[] = [say(disqualifiedReply(playbook, disqualifier)), { type: 'add_labels', labels: [playbook.labels.disqualified] }, { type: 'record_qualification' }]
-    const next = fire({ ...base, stage: 'disqualified', askedField: undefined, stalls: 0 }, 'lead_disqualified', disqualifier, actions, true)
-    return { next, actions }
-  }
+  const disqualifier = analysis.intent === 'not_interested' ? 'not_interested' : disqualifyingValue(playbook, fields)
+  if (disqualifier !== undefined) return disqualify(base, disqualifier, playbook)
 
   const ask = nextField(playbook, fields, state.askedCounts)
   if (state.stage !== 'qualified' && ask === undefined && isQualified(playbook, fields)) {
@@ -180,6 +178,13 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
   return { next, actions }
 }
 
+/** A short, polite closing for a lead the team does not sell to, and lead_disqualified with why. */
+function disqualify (base: ConversationState, reason: string, playbook: Playbook): Transition {
+  const actions: Action[] = [{ type: 'reply', text: leadText(playbook, disqualifiedReply(playbook, reason), base) }, { type: 'add_labels', labels: [playbook.labels.disqualified] }, { type: 'record_qualification' }]
+  const next = fire({ ...base, stage: 'disqualified', askedField: undefined, stalls: 0 }, 'lead_disqualified', reason, actions, true)
+  return { next, actions }
+}
+
 /** Turns in a row without progress after which the bot offers a person instead of asking again. */
 const STALLS_BEFORE_A_PERSON = 3
 
@@ -204,17 +209,17 @@ function nextReply (state: ConversationState, base: ConversationState, turn: Tur
   if (turn.answer !== '') opening.push(turn.answer)
   else if (turn.fieldsChanged && state.stage !== 'new') opening.push(text(playbook.texts.acknowledge))
 
+  // First time nowhere: the other wording (an example); second time: the question again, announced.
   const listed = ask.choices !== undefined && stalls >= 1
-  const question = [
-    stalls === 1 && opening.length === 0 ? text(playbook.texts.retry) : '',
-    stalls >= 2 && ask.rephrase !== undefined ? text(ask.rephrase) : text(ask.question),
-  ].filter((s) => s !== '').join(' ')
+  const asIs = text(ask.question)
+  const announced = `${text(playbook.texts.retry)} ${asIs}`
+  const reworded = ask.rephrase === undefined ? announced : text(ask.rephrase)
+  const wordings = stalls === 0 ? [asIs, reworded] : stalls === 1 ? [reworded, announced, asIs] : [announced, reworded, asIs]
   const options = listed ? [text(playbook.texts.choose), ...choicesFor(ask, base, playbook).map((c, i) => `${i + 1}. ${c.title}`)].join('\n') : ''
   const compose = (q: string): string => boundReply([...opening, q, options].filter((s) => s !== '').join('\n\n'), playbook.limits.max_reply_chars)
-
-  let body = compose(question)
-  // The same words twice in a row read like a broken bot: ask the other way round.
-  if (body === lastBotText(state)) body = compose(text(ask.rephrase ?? playbook.texts.retry) + (ask.rephrase === undefined ? ` ${text(ask.question)}` : ''))
+  // The same words twice in a row read like a broken bot: the first wording that differs from the last message.
+  const previous = lastBotText(state)
+  const body = wordings.map(compose).find((b) => b !== previous) ?? compose(asIs)
   const choices = ask.choices === undefined ? undefined : choicesFor(ask, base, playbook)
   return choices === undefined ? { type: 'reply', text: body } : { type: 'reply', text: body, choices }
 }

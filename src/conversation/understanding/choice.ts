@@ -76,7 +76,7 @@ function byPhrase (text: string, choices: readonly ChoiceSpec[]): string | undef
 function byMeasure (text: string, choices: readonly ChoiceSpec[], opts: ChoiceOptions): string | undefined {
   if (!choices.some((c) => c.min !== undefined || c.max !== undefined)) return undefined
   const measure = opts.measure ?? 'amount'
-  const reading = measure === 'months' ? monthsOf(text) : amountOf(text, opts.asked)
+  const reading = measure === 'months' ? monthsOf(text, opts.asked) : amountOf(text, opts.asked)
   if (reading === undefined) return undefined
   // "até mil", "less than 3 months": the bound itself is out, what is just under it is in.
   const step = measure === 'months' ? 0.01 : 1
@@ -91,7 +91,9 @@ function amountOf (text: string, asked: boolean): { value: number, bound: Bound 
   return reading !== undefined && (reading.explicit || (asked && reading.value >= 100)) ? reading : undefined
 }
 
-function monthsOf (text: string): { value: number, bound: Bound } | undefined {
+// Outside the timeline question only a span of a month or more is a deadline: "hoje demoramos
+// horas" or "300 msgs a day" describe the problem, not when it must be solved.
+function monthsOf (text: string, asked: boolean): { value: number, bound: Bound } | undefined {
   const reading = readTimelineBound(text)
-  return reading === undefined ? undefined : { value: reading.months, bound: reading.bound }
+  return reading === undefined || (!asked && reading.months < 1) ? undefined : { value: reading.months, bound: reading.bound }
 }

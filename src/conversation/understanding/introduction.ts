@@ -115,6 +115,8 @@ function readName (text: string, folded: string): Span | undefined {
     if (name === undefined) continue
     const here = folded.slice(name.end).match(HERE_AFTER)
     if (here !== null) return { value: name.value, end: name.end + here[0].length }
+    // "Pedro, da Pedro Autopeças", "Sarah Connor, from Cyberdyne": a capitalised name, then where they are from.
+    if (isCapitalised(name.value) && /^\s*[,\n]/.test(folded.slice(name.end)) && AFTER_NAME.test(folded.slice(name.end)) && !PLACE_SET.has(fold(name.value))) return name
     // "Mark Lee, sales manager at Pied Piper": a capitalised name then a job title.
     const comma = folded.slice(name.end).match(COMMA_ROLE_AFTER)
     if (comma !== null && isCapitalised(name.value) && /\s|,/.test(comma[0]) && roleLength(text.slice(name.end + comma[0].length)) !== undefined) return name

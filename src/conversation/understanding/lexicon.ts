@@ -6,6 +6,10 @@ export const OWNER_ROLES = [
   'proprietario', 'proprietaria', 'propietario', 'propietaria', 'fundador', 'fundadora', 'cofundador', 'cofundadora', 'co-fundador', 'co-fundadora', 'founder', 'co-founder',
   'cofounder', 'owner', 'co-owner', 'business owner', 'managing partner', 'partner', 'ceo', 'cto', 'cfo', 'coo', 'cmo', 'cio', 'cro', 'cpo', 'cso', 'presidente', 'president',
   'empresario', 'empresaria', 'chief executive officer', 'chief technology officer', 'chief operating officer', 'chief marketing officer', 'chief financial officer',
+  // Professions a small-business lead names as their role ("sou arquiteta e sócia").
+  'arquiteto', 'arquiteta', 'arquitecto', 'arquitecta', 'architect', 'advogado', 'advogada', 'abogado', 'abogada', 'lawyer', 'attorney', 'medico', 'medica', 'doctor',
+  'dentista', 'dentist', 'corretor', 'corretora', 'realtor', 'contador', 'contadora', 'accountant', 'engenheiro', 'engenheira', 'ingeniero', 'ingeniera', 'psicologo',
+  'psicologa', 'nutricionista', 'fisioterapeuta', 'veterinario', 'veterinaria', 'vet', 'farmaceutico', 'farmaceutica', 'esteticista', 'cabeleireiro', 'cabeleireira',
 ]
 /** Titles that take an area: "gerente de operações", "head of marketing", "jefe de ventas". */
 export const AREA_ROLES = [

@@ -8,6 +8,11 @@ const NEED_CUES = [
   'preciso de', 'preciso', 'precisamos de', 'precisamos', 'quero', 'queremos', 'queria', 'gostaria de', 'gostariamos de', 'estou procurando', 'estamos procurando', 'procuro',
   'procuramos', 'busco', 'buscamos', 'estamos buscando', 'estou buscando', 'nosso problema e que', 'meu problema e que', 'o problema e que', 'nosso problema e', 'meu problema e', 'o problema e', 'nossa dor e', 'nosso objetivo e', 'o objetivo e',
   'tenho interesse em', 'temos interesse em', 'ajuda para', 'ajuda pra', 'ajuda com', 'a ideia e', 'nossa ideia e',
+  'a gente quer', 'a gnt quer', 'a gente precisa de', 'a gente precisa', 'a gnt precisa', 'quero que', 'queremos que',
+  // A problem stated as it is: the words after the cue are the need ("we keep missing patient messages").
+  'perdemos', 'estamos perdendo', 'a gente perde', 'nao conseguimos', 'nao damos conta de', 'nao damos conta', 'temos muitos', 'recebemos',
+  'we keep', 'we get', 'we cant', "we can't", 'we cannot', "we're missing", 'we are missing', 'we miss', 'we lose', "we're losing", 'we are losing',
+  'estamos perdiendo', 'no damos abasto con', 'no damos abasto', 'no podemos', 'tenemos muchos', 'recibimos',
   'we need to', 'we need', 'i need to', 'i need', 'we want to', 'we want', 'i want to', 'i want', "we'd like to", "i'd like to", 'we would like to', 'i would like to',
   "we're looking for", 'we are looking for', "i'm looking for", 'i am looking for', 'looking for', "we're looking to", 'we are looking to', 'looking to', "we're trying to",
   'we are trying to', 'trying to', 'our problem is that', 'the problem is that', 'our problem is', 'the problem is', 'our goal is', 'the goal is', 'help with', 'help us', 'struggling with', 'struggling to',

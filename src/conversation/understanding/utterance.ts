@@ -12,6 +12,9 @@ const ACKS = [
   'ja falei', 'ja disse', 'eu ja disse', 'eu ja falei', 'ja te disse', 'ja te falei', 'ja respondi', 'i told you', 'i already told you', 'already told you', 'i said',
   'ya te dije', 'ya lo dije', 'ya dije', 'ya respondi', 'e agora', 'e ai', 'e entao', 'entao', 'so what now', 'what now', 'and now', 'now what', 'so', 'y ahora', 'y entonces', 'entonces',
   'obrigad[oa]', 'obg', 'brigad[oa]', 'thanks', 'thank you', 'thx', 'ty', 'gracias', 'de nada',
+  'not sure', 'im not sure', 'no clue', 'tbh', 'honestly', 'you tell me', 'nao faco ideia', 'sem ideia', 'vc q me diz', 'vc que me diz', 'voce que me diz', 'me diz vc',
+  'no lo se', 'no estoy segur[oa]', 'dime tu', 'tu dime', 'mm+', 'la verdad', 'sinceramente', 'honestamente', 'to be honest', 'pra ser sincer[oa]',
+  'anyway', 'mesmo assim', 'assim mesmo', 'de todos modos', 'de todas formas', 'igual', 'igualmente',
 ]
 const GREETINGS = [
   'oi+', 'ola', 'ola tudo bem', 'oi tudo bem', 'tudo bem', 'tudo bom', 'e ai', 'eae', 'alo', 'bom dia', 'boa tarde', 'boa noite', 'hi', 'hey', 'hello', 'helo', 'hiya', 'yo',

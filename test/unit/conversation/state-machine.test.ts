@@ -56,6 +56,7 @@ const GREETING = 'Olá! Eu sou a Ana, da MrDom. 😊'
 const ASK_NAME = 'Para começar, como posso te chamar?'
 const ASK_COMPANY = 'Maria, de qual empresa você fala?'
 const HANDOFF_PT = 'Claro! Vou passar a conversa para uma pessoa do nosso time, que responde por aqui em breve.'
+const REPHRASE_COMPANY = 'Me diz só o nome da empresa onde você trabalha, por exemplo: Transportadora Rápida.'
 const GOODBYE_PT = 'Eu que agradeço! Até mais. 👋'
 const STALLED_PT = 'Acho que uma pessoa do nosso time pode te ajudar melhor. Vou passar a conversa para ela, que responde por aqui em breve.'
 const OPT_OUT_PT = 'Tudo bem, não vamos mais enviar mensagens. Se precisar, é só escrever.'
@@ -157,7 +158,7 @@ const cases: Case[] = [
     name: 'qualifying + a field the lead already gave, same value → no record, no thanks',
     state: st({ stage: 'qualifying', fields: NAME, askedField: 'company', askedCounts: { company: 1 }, botTurns: 1 }),
     input: turn({ fields: NAME }),
-    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], reply: `Só para eu seguir: ${ASK_COMPANY}`, next: { askedCounts: { company: 2 }, stalls: 1 } },
+    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], reply: REPHRASE_COMPANY, next: { askedCounts: { company: 2 }, stalls: 1 } },
   },
 
   // ── qualification ────────────────────────────────────────────────────────────
@@ -500,7 +501,7 @@ const cases: Case[] = [
       stage: 'qualifying',
       owner: 'bot',
       actionTypes: ['reply'],
-      reply: 'Só para eu seguir: Qual é o seu e-mail para o consultor enviar a proposta?',
+      reply: 'Se preferir, pode ser um WhatsApp com DDD em vez do e-mail. Qual fica melhor?',
       fields: RULE_BUT_CONTACT,
       next: { askedField: 'email', askedCounts: { role: 1, email: 2 } },
     },
@@ -509,7 +510,7 @@ const cases: Case[] = [
     name: 'unknown field keys from the brain are ignored',
     state: st({ stage: 'qualifying', fields: NAME, askedField: 'company', askedCounts: { company: 1 } }),
     input: turn({ fields: { favorite_color: 'azul', cpf: '123.456.789-00', Company: 'Acme' } }),
-    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], fields: NAME, reply: `Só para eu seguir: ${ASK_COMPANY}` },
+    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], fields: NAME, reply: REPHRASE_COMPANY },
   },
 
   // ── language ─────────────────────────────────────────────────────────────────
@@ -553,21 +554,21 @@ const cases: Case[] = [
     name: 'empty language from the brain keeps the conversation language',
     state: st({ stage: 'qualifying', language: 'en', askedField: 'name', askedCounts: { name: 1 } }),
     input: turn({ intent: 'other', language: '  ' }),
-    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], reply: "Just so I can move on: To start, what's your name?", next: { language: 'en' } },
+    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], reply: 'Just your first name is fine: what should I call you?', next: { language: 'en' } },
   },
 
   // ── how often a field is asked ───────────────────────────────────────────────
   {
-    name: 'a required field that got nowhere once is asked again, said differently',
+    name: 'a required field that got nowhere once is asked again, said differently (the field\'s rephrase)',
     state: st({ stage: 'qualifying', askedField: 'name', askedCounts: { name: 1 } }),
     input: turn({ intent: 'other' }),
-    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], reply: `Só para eu seguir: ${ASK_NAME}`, next: { askedField: 'name', askedCounts: { name: 2 }, stalls: 1 } },
+    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], reply: 'Pode ser só o primeiro nome mesmo: como você se chama?', next: { askedField: 'name', askedCounts: { name: 2 }, stalls: 1 } },
   },
   {
-    name: 'twice nowhere: the field\'s rephrase (another wording, an example)',
+    name: 'twice nowhere: the question again, announced',
     state: st({ stage: 'qualifying', askedField: 'name', askedCounts: { name: 2 }, stalls: 1 }),
     input: turn({ intent: 'other' }),
-    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], reply: 'Pode ser só o primeiro nome mesmo: como você se chama?', next: { askedField: 'name', stalls: 2 } },
+    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], reply: `Só para eu seguir: ${ASK_NAME}`, next: { askedField: 'name', stalls: 2 } },
   },
   {
     name: 'three times nowhere: a person is offered (handoff stalled), not the question again',
@@ -597,7 +598,7 @@ const cases: Case[] = [
     name: 'a question the playbook cannot answer → the out-of-scope text and the question, one question only',
     state: st({ stage: 'qualifying', fields: NAME, askedField: 'company', askedCounts: { name: 1, company: 1 } }),
     input: turn({ intent: 'asks_question', reply: OUT_OF_SCOPE_PT }),
-    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], reply: `${OUT_OF_SCOPE_PT}\n\n${ASK_COMPANY}`, next: { stalls: 1 } },
+    expect: { stage: 'qualifying', owner: 'bot', actionTypes: ['reply'], reply: `${OUT_OF_SCOPE_PT}\n\n${REPHRASE_COMPANY}`, next: { stalls: 1 } },
   },
 
   // ── untrusted model output ───────────────────────────────────────────────────
