@@ -5,7 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Redis } from 'ioredis'
 import type { Config } from './config.js'
 import { createBot, type Bot } from './bot.js'
-import type { ConversationJob } from './conversation/inbound.js'
+import { conversationTag, type ConversationJob } from './conversation/inbound.js'
 import type { Playbook } from './conversation/playbook.js'
 import { singlePlaybook } from './conversation/playbook-library.js'
 import { openPlaybookSource, type PlaybookSource } from './conversation/playbook-source.js'
@@ -230,6 +230,7 @@ export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise
       timers,
       contacts,
       eraseConversation: (tag) => app.stores.eraseConversation(tag),
+      hasNewLeadMessage: (ref) => queue.hasWaiting(conversationTag(ref), (job) => job.kind === 'message'),
       ...(deps.chatwoot !== undefined ? { chatwoot: deps.chatwoot } : {}),
     })
     : undefined

@@ -36,6 +36,8 @@ export interface BotDeps {
   readonly eraseConversation: (conversationTag: string) => Promise<number>
   /** Replaces the Chatwoot client built from config (the terminal sandbox uses its own). */
   readonly chatwoot?: ChatwootPort
+  /** A lead's message waits in the conversation's lane (the queue): the rest of a long reply is dropped. */
+  readonly hasNewLeadMessage?: (ref: ConversationRef) => Promise<boolean>
 }
 
 /** Without CHATWOOT_BASE_URL and a token nothing can be posted: every call says so plainly. */
@@ -187,6 +189,8 @@ export function createBot (deps: BotDeps): Bot {
       return erased
     },
     conversationTtlSeconds: config.bot.conversationTtlSeconds,
+    replyPauses: config.bot.replyPauses,
+    ...(deps.hasNewLeadMessage !== undefined ? { hasNewLeadMessage: deps.hasNewLeadMessage } : {}),
   })
   return {
     ...worker,

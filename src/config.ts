@@ -70,6 +70,7 @@ export const envSchema = z.object({
   PLAYBOOK_PATH: optionalString.describe('The bot script (YAML or JSON), or a folder of them (one per inbox, one default); reloaded on change; unset = playbooks/default.yaml'),
   BOT_DEBOUNCE_MS: int(1500, 0).describe('Quiet time after a lead message before the bot answers, so a burst gets one answer'),
   BOT_MAX_WAIT_MS: int(6000, 0).describe('Longest a lead message waits for the debounce'),
+  BOT_REPLY_PAUSES: bool(true).describe('false = the messages of a long reply go out without the playbook\'s pacing pauses between them (tests, evals)'),
   CONVERSATION_TTL_SECONDS: int(2_592_000, 60).describe('Idle conversations are forgotten after this long (default 30 days)'),
   CHATWOOT_TIMEOUT_MS: int(5000, 100).describe('Deadline of one Chatwoot API call'),
   N8N_TIMEOUT_MS: int(5000, 100).describe('Deadline of one n8n workflow call'),
@@ -140,6 +141,8 @@ export interface Config {
     readonly playbookPath: string | undefined
     readonly debounceMs: number
     readonly maxWaitMs: number
+    /** false: a reply's parts are posted without the playbook's pauses between them. */
+    readonly replyPauses: boolean
     readonly conversationTtlSeconds: number
   }
   readonly outbound: { readonly chatwootTimeoutMs: number, readonly n8nTimeoutMs: number, readonly retryAttempts: number }
@@ -250,6 +253,7 @@ export function loadConfig (rawEnv: Record<string, string | undefined> = {}): Co
       playbookPath: e.PLAYBOOK_PATH,
       debounceMs: e.BOT_DEBOUNCE_MS,
       maxWaitMs: e.BOT_MAX_WAIT_MS,
+      replyPauses: e.BOT_REPLY_PAUSES,
       conversationTtlSeconds: e.CONVERSATION_TTL_SECONDS,
     },
     outbound: { chatwootTimeoutMs: e.CHATWOOT_TIMEOUT_MS, n8nTimeoutMs: e.N8N_TIMEOUT_MS, retryAttempts: e.OUTBOUND_RETRY_ATTEMPTS },

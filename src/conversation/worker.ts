@@ -3,6 +3,7 @@ import { addSpend, unreportedCost, usageCost } from './costs.js'
 import { conversationTag, type ConversationJob, type ConversationRef, type EraseJob, type MessageJob, type TimerJob } from './inbound.js'
 import { createScheduledWork, type FollowUpOutcome, type TimerPort, type WatchdogOutcome } from './scheduled.js'
 import type { ContactRef } from '../stores/contacts.js'
+import { messageChars, pauseBeforeMs, showsTyping, splitForChat } from './pacing.js'
 import { conversationStatusSchema } from './payloads.js'
 import { businessHoursOf, leadText, type Playbook } from './playbook.js'
 import { decide } from './state-machine.js'
@@ -14,6 +15,7 @@ import {
   type ConversationState,
   type HandoffReason,
   type HistoryEntry,
+  type ReplyProgress,
   type Transition,
   type TurnAnalysis,
   type Workflow,
@@ -55,7 +57,11 @@ export interface WorkerObserver {
   transition (from: string, to: string): void
   qualified (): void
   handoff (reason: HandoffReason, ok: boolean): void
-  reply (outcome: 'sent' | 'failed' | 'suppressed'): void
+  /**
+   * `cut_short`: a reply in several messages whose later ones were dropped because the lead wrote
+   * again or a human took over in between (what landed counts as said).
+   */
+  reply (outcome: 'sent' | 'failed' | 'suppressed' | 'cut_short'): void
   /** `queued`: stored in the durable outbox, which reports the send itself. */
   workflow (workflow: Workflow, outcome: 'sent' | 'not_configured' | 'failed' | 'queued'): void
   turn (durationMs: number): void
@@ -99,6 +105,29 @@ export interface WorkerOptions {
   readonly eraseConversation: (ref: ConversationRef) => Promise<number>
   /** How long a conversation's state lives idle: the contact's index of it lives as long. */
   readonly conversationTtlSeconds: number
+  /**
+   * Whether a message of the lead waits in the conversation's lane (the queue): the rest of a reply
+   * in several messages is dropped. Unset: only Chatwoot's newest message tells.
+   */
+  readonly hasNewLeadMessage?: (ref: ConversationRef) => Promise<boolean>
+  /** false: the parts of a long reply go out without the playbook's pauses (tests, evals). Default true. */
+  readonly replyPauses?: boolean
+}
+
+/** How a run of actions was started: the lease, and a reply already partly posted by an earlier run. */
+interface RunContext {
+  readonly fence: number | undefined
+  readonly progress?: ReplyProgress
+}
+
+/** What posting the parts of a message came to. */
+interface PartsOutcome {
+  /** Parts that landed, counting those an earlier run posted. */
+  readonly landed: number
+  /** Id of the newest part posted, when Chatwoot gave one. */
+  readonly lastId: number | undefined
+  /** `cut_short`: the lead wrote or a human took over before the rest; `failed`: a part could not be posted. */
+  readonly end: 'complete' | 'cut_short' | 'failed'
 }
 
 const ANSWERED_IDS_KEPT = 100
@@ -184,20 +213,20 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
   }
 
   /** Runs the state machine's actions in order: the reply first, so nothing else can delay it. */
-  const run = async (t: Transition, key: string, playbook: Playbook): Promise<ConversationState> => {
+  const run = async (t: Transition, key: string, playbook: Playbook, ctx: RunContext): Promise<ConversationState> => {
     let state = t.next
     const workflowsToFire: Array<{ workflow: Workflow, reason: string }> = []
-    for (const action of t.actions) {
+    for (const [index, action] of t.actions.entries()) {
       switch (action.type) {
         case 'reply': {
-          const sent = await sendReply(state, action, key, playbook)
-          if (sent !== undefined) {
-            state = sent
-          } else if (!settlesWithoutReply(t)) {
-            // The lead would be left without an answer: a person takes over.
+          // Only a turn's first action is finished by a run that takes over (resume): only then is progress kept.
+          const sent = await sendReply(state, action, key, playbook, index === 0 ? { ...ctx, actions: t.actions } : { fence: undefined })
+          state = sent.state
+          if (!sent.delivered && !settlesWithoutReply(t)) {
+            // The lead would be left without an answer (or with part of one): a person takes over.
             const failed = decide(state, { type: 'delivery_failed', at: now() }, playbook)
             if (failed.next.stage !== state.stage) observe.transition(state.stage, failed.next.stage)
-            return run(failed, key, playbook)
+            return run(failed, key, playbook, { fence: ctx.fence })
           }
           // Otherwise the turn's own handoff, opt-out or disqualification still runs without the text.
           break
@@ -231,39 +260,155 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
     return state
   }
 
-  /** Posts a turn's reply; the state it returns remembers it (history, the newest bot message id). */
-  const sendReply = async (state: ConversationState, action: Extract<Action, { type: 'reply' }>, key: string, playbook: Playbook): Promise<ConversationState | undefined> => {
+  /** The parts a text goes out as, on this conversation's channel. */
+  const partsOf = (text: string, state: ConversationState, playbook: Playbook): string[] => {
+    const parts = splitForChat(text, messageChars(playbook.pacing, state.channel), playbook.pacing.max_parts)
+    return parts.length > 0 ? parts : [text]
+  }
+
+  /**
+   * Posts a turn's reply, as one message or several (pacing.ts); the state it returns remembers
+   * what landed (history, the newest bot message id). `delivered` is false when a part that was due
+   * could not be posted: the lead got nothing, or only the beginning.
+   */
+  const sendReply = async (
+    state: ConversationState,
+    action: Extract<Action, { type: 'reply' }>,
+    key: string,
+    playbook: Playbook,
+    ctx: RunContext & { actions?: readonly Action[] }
+  ): Promise<{ state: ConversationState, delivered: boolean }> => {
     // The message's time is when it went out, not when Chatwoot's answer came back: a follow-up
     // counts the lead's quiet time from it, however slow the answer.
     const at = now()
-    try {
-      const { id } = await chatwoot.sendMessage(state.ref, {
-        content: action.text,
-        ...(action.choices !== undefined ? { items: action.choices.map((c) => ({ title: c.title, value: c.value })) } : {}),
-        // One reply per lead turn: the same key on a retry lets the client recognise a reply already posted.
-        echoId: `sdr:${conversationTag(state.ref)}:${key}`,
-        afterMessageId: newestKnown(state, key),
-      })
-      observe.reply('sent')
-      return withSent(state, action.text, id, at, playbook)
-    } catch (err) {
+    const progress = ctx.progress ?? { parts: partsOf(action.text, state, playbook), landed: 0 }
+    const { fence, actions } = ctx
+    const result = await postParts(state, progress, {
+      // One reply per lead turn, one id per part: the same key on a retry lets the client recognise
+      // a part already posted. Part 0 keeps the id a reply in one message always had.
+      echoId: (i) => i === 0 ? `sdr:${conversationTag(state.ref)}:${key}` : `sdr:${conversationTag(state.ref)}:${key}:${i}`,
+      items: action.choices?.map((c) => ({ title: c.title, value: c.value })),
+      after: newestKnown(state, key),
+      playbook,
+      // Durable queue: each landed part is written down, so a run that takes over posts only the rest.
+      onLanded: fence === undefined || actions === undefined
+        ? undefined
+        : async (landed, lastId) => {
+          const saved = lastId === undefined ? state : { ...state, lastBotMessageId: Math.max(state.lastBotMessageId ?? 0, lastId) }
+          await saveProgress({ ...saved, inflight: { key, actions, reply: { parts: progress.parts, landed } } }, fence)
+        },
+    })
+    const said = result.landed === progress.parts.length ? action.text : progress.parts.slice(0, result.landed).join('\n\n')
+    const next = result.landed > 0 ? withSent(state, said, result.lastId, at, playbook) : state
+    if (result.end === 'failed') {
       observe.reply('failed')
-      log.error({ ...ids(state.ref), err }, 'Reply could not be delivered')
-      return undefined
+      log.error({ ...ids(state.ref), part: result.landed + 1, parts: progress.parts.length }, 'Reply could not be delivered')
+      return { state: next, delivered: false }
     }
+    observe.reply(result.end === 'complete' ? 'sent' : 'cut_short')
+    return { state: next, delivered: true }
   }
 
-  /** A public bot message outside a lead turn (a follow-up, a holding message). */
+  /** A public bot message outside a lead turn (a follow-up, a holding message), in parts when long. */
   const sendText = async (state: ConversationState, text: string, echoId: string, playbook: Playbook): Promise<ConversationState | undefined> => {
     const at = now()
-    try {
-      const afterMessageId = Math.max(state.lastBotMessageId ?? 0, ...state.answeredMessageIds)
-      const { id } = await chatwoot.sendMessage(state.ref, { content: text, echoId, afterMessageId })
-      return withSent(state, text, id, at, playbook)
-    } catch (err) {
-      log.warn({ ...ids(state.ref), err }, 'Scheduled message could not be delivered')
+    const parts = partsOf(text, state, playbook)
+    const result = await postParts(state, { parts, landed: 0 }, {
+      echoId: (i) => i === 0 ? echoId : `${echoId}:${i}`,
+      items: undefined,
+      after: Math.max(state.lastBotMessageId ?? 0, ...state.answeredMessageIds),
+      playbook,
+      onLanded: undefined,
+    })
+    if (result.landed === 0) {
+      log.warn(ids(state.ref), 'Scheduled message could not be delivered')
       return undefined
     }
+    if (result.end === 'failed') log.warn({ ...ids(state.ref), part: result.landed + 1, parts: parts.length }, 'Scheduled message delivered in part')
+    return withSent(state, result.landed === parts.length ? text : parts.slice(0, result.landed).join('\n\n'), result.lastId, at, playbook)
+  }
+
+  /**
+   * Posts the parts not yet landed, in order: before each next one, typing (where the channel shows
+   * it), a pause that grows with its length, and a look at whether the lead wrote again or a human
+   * took over, which drops the rest. Quick replies go with the last part. A part that fails (after
+   * the client's retries, which never post a part twice) ends it.
+   */
+  const postParts = async (state: ConversationState, progress: ReplyProgress, o: {
+    readonly echoId: (part: number) => string
+    readonly items: Array<{ title: string, value: string }> | undefined
+    readonly after: number
+    readonly playbook: Playbook
+    readonly onLanded: ((landed: number, lastId: number | undefined) => Promise<void>) | undefined
+  }): Promise<PartsOutcome> => {
+    const { parts } = progress
+    const typing = showsTyping(state.channel)
+    let landed = progress.landed
+    let lastId: number | undefined
+    let after = o.after
+    let end: PartsOutcome['end'] = 'complete'
+    let typed = false
+    for (let i = progress.landed; i < parts.length; i++) {
+      const part = parts[i] as string
+      if (i > 0) {
+        if (typing) typed = await attempt('typing_on', state.ref, () => chatwoot.setTyping(state.ref, true)) || typed
+        if (opts.replyPauses !== false) await pause(pauseBeforeMs(part, o.playbook.pacing))
+        const why = await interruption(state.ref, after)
+        if (why !== undefined) {
+          log.info({ ...ids(state.ref), why, sent: landed, parts: parts.length }, 'Reply cut short: the rest is not sent')
+          end = 'cut_short'
+          break
+        }
+      }
+      let id: number | undefined
+      try {
+        const last = i === parts.length - 1
+        id = (await chatwoot.sendMessage(state.ref, {
+          content: part,
+          ...(last && o.items !== undefined ? { items: o.items } : {}),
+          echoId: o.echoId(i),
+          afterMessageId: after,
+        })).id
+      } catch (err) {
+        log.warn({ ...ids(state.ref), err, part: i + 1, parts: parts.length }, 'A message part could not be posted')
+        end = 'failed'
+        break
+      }
+      landed = i + 1
+      if (id !== undefined) {
+        lastId = id
+        after = Math.max(after, id)
+      }
+      await o.onLanded?.(landed, lastId)
+    }
+    if (typed) await attempt('typing_off', state.ref, () => chatwoot.setTyping(state.ref, false))
+    return { landed, lastId, end }
+  }
+
+  /**
+   * Why the rest of a reply should not be sent, if it should not: the lead wrote again (waiting in
+   * the lane, or the newest message in Chatwoot), an agent wrote, or the conversation left the bot.
+   * Unknown (Chatwoot did not answer) is not a reason: the bot goes on, as a reply does.
+   */
+  const interruption = async (ref: ConversationRef, after: number): Promise<'lead_wrote' | 'agent_wrote' | 'not_pending' | undefined> => {
+    try {
+      if (await opts.hasNewLeadMessage?.(ref) === true) return 'lead_wrote'
+    } catch (err) {
+      log.warn({ ...ids(ref), err }, 'Could not look for a new lead message between reply parts')
+    }
+    let info: Awaited<ReturnType<ChatwootPort['getConversation']>>
+    try {
+      info = await chatwoot.getConversation(ref)
+    } catch (err) {
+      log.warn({ ...ids(ref), err }, 'Could not re-check the conversation between reply parts; going on')
+      return undefined
+    }
+    if (info.status !== 'pending') return 'not_pending'
+    const last = info.lastMessage
+    if (last === undefined || last.id <= after || last.private) return undefined
+    if (last.messageType === 'incoming') return 'lead_wrote'
+    if (last.messageType === 'outgoing' && !last.fromAgentBot) return 'agent_wrote'
+    return undefined
   }
 
   const contactOf = (state: ConversationState, jobs: readonly MessageJob[]): ContactRef | undefined => {
@@ -334,31 +479,62 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
     if (!await withRetries(() => states.save(state, fence))) throw new FencedOutError()
   }
 
-  /** Did the reply of a turn cut short by a crash reach Chatwoot? (lib/reply-landed.ts) */
-  const landed = async (ref: ConversationRef, text: string, key: number): Promise<'yes' | 'no' | 'unknown'> => {
+  /** A reply's progress: a lost lease stops the reply; a store blip only costs the record (the client's check still guards a retry). */
+  const saveProgress = async (state: ConversationState, fence: number): Promise<void> => {
     try {
-      return replyLanded((await chatwoot.getConversation(ref)).lastMessage, { text, private: false, afterMessageId: key })
+      await saveFenced(state, fence)
     } catch (err) {
-      log.warn({ ...ids(ref), err }, 'Could not read the conversation to finish an interrupted turn')
-      return 'unknown'
+      if (err instanceof FencedOutError) throw err
+      log.warn({ ...ids(state.ref), err }, 'Reply progress could not be saved')
     }
   }
 
-  /** Finishes the actions of a turn that a replica decided but did not live to complete. */
-  const resume = async (state: ConversationState, playbook: Playbook): Promise<ConversationState> => {
+  /** Did a message of a turn cut short by a crash reach Chatwoot? (lib/reply-landed.ts) With its id when it did. */
+  const landed = async (ref: ConversationRef, text: string, key: number): Promise<{ verdict: 'yes' | 'no' | 'unknown', id?: number }> => {
+    try {
+      const newest = (await chatwoot.getConversation(ref)).lastMessage
+      const verdict = replyLanded(newest, { text, private: false, afterMessageId: key })
+      return verdict === 'yes' && newest !== undefined ? { verdict, id: newest.id } : { verdict }
+    } catch (err) {
+      log.warn({ ...ids(ref), err }, 'Could not read the conversation to finish an interrupted turn')
+      return { verdict: 'unknown' }
+    }
+  }
+
+  /**
+   * Finishes the actions of a turn that a replica decided but did not live to complete. A reply in
+   * several messages goes on from the first part not known to have landed (a state saved before
+   * replies had parts holds the reply as one).
+   */
+  const resume = async (state: ConversationState, playbook: Playbook, fence: number | undefined): Promise<ConversationState> => {
     const inflight = state.inflight
     if (inflight === undefined) return state
     const base: ConversationState = { ...state, inflight: undefined }
     const [first, ...rest] = inflight.actions
-    if (first?.type !== 'reply') return run({ next: base, actions: inflight.actions }, inflight.key, playbook)
-    const verdict = await landed(state.ref, first.text, newestKnown(state, inflight.key))
-    log.info({ ...ids(state.ref), landed: verdict }, 'Finishing a turn an interrupted run left')
-    if (verdict === 'no') return run({ next: base, actions: inflight.actions }, inflight.key, playbook)
-    const sent = verdict === 'yes' ? withSent(base, first.text, undefined, now(), playbook) : base
-    const after = await run({ next: sent, actions: rest }, inflight.key, playbook)
-    if (verdict === 'yes' || after.owner === 'human' || after.stage === 'opted_out' || after.stage === 'disqualified') return after
+    if (first?.type !== 'reply') return run({ next: base, actions: inflight.actions }, inflight.key, playbook, { fence })
+    const progress = inflight.reply ?? { parts: [first.text], landed: 0 }
+    const pending = progress.parts[progress.landed]
+    const check = pending === undefined ? { verdict: 'yes' as const } : await landed(state.ref, pending, newestKnown(state, inflight.key))
+    log.info({ ...ids(state.ref), landed: check.verdict, part: progress.landed + 1, parts: progress.parts.length }, 'Finishing a turn an interrupted run left')
+    const goOn = (from: ConversationState, landedParts: number) => run({ next: from, actions: inflight.actions }, inflight.key, playbook, { fence, progress: { parts: progress.parts, landed: landedParts } })
+    if (check.verdict === 'no') return goOn(base, progress.landed)
+    if (check.verdict === 'yes') {
+      const known = check.id === undefined ? base : { ...base, lastBotMessageId: Math.max(base.lastBotMessageId ?? 0, check.id) }
+      const landedParts = Math.min(progress.parts.length, progress.landed + 1)
+      if (landedParts < progress.parts.length) return goOn(known, landedParts)
+      return run({ next: withSent(known, first.text, undefined, now(), playbook), actions: rest }, inflight.key, playbook, { fence })
+    }
+    if (progress.landed > 0) {
+      // Someone wrote after the parts that landed (the lead, an agent): the rest is dropped, as it
+      // would have been had the run lived, and the beginning counts as said.
+      observe.reply('cut_short')
+      const said = withSent(base, progress.parts.slice(0, progress.landed).join('\n\n'), undefined, now(), playbook)
+      return run({ next: said, actions: rest }, inflight.key, playbook, { fence })
+    }
+    const after = await run({ next: base, actions: rest }, inflight.key, playbook, { fence })
+    if (after.owner === 'human' || after.stage === 'opted_out' || after.stage === 'disqualified') return after
     // Whether the lead got that answer cannot be known: a person looks, rather than the bot risk answering twice.
-    return run(apply(after, decide(after, { type: 'delivery_failed', at: now() }, playbook)), inflight.key, playbook)
+    return run(apply(after, decide(after, { type: 'delivery_failed', at: now() }, playbook)), inflight.key, playbook, { fence })
   }
 
   const leadTurn = async (state: ConversationState, jobs: readonly MessageJob[], playbook: Playbook, fence: number | undefined): Promise<ConversationState> => {
@@ -370,6 +546,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       ...state,
       contactId: last.contact.id ?? state.contactId,
       inboxId: last.inboxId ?? state.inboxId,
+      ...(last.channel !== undefined ? { channel: last.channel } : {}),
       answeredMessageIds: answered(state, jobs.map((j) => j.messageId)),
     }
     current = withHistory(current, texts.map((text) => ({ role: 'lead' as const, text, at: last.receivedAt })), playbook)
@@ -425,10 +602,13 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       }
     }
     const decided = apply(current, t)
+    // The reply's parts are cut once, here: a run that takes over posts the same parts, whatever
+    // playbook it has by then.
+    const reply = decided.actions[0]?.type === 'reply' ? { parts: partsOf(decided.actions[0].text, decided.next, playbook), landed: 0 } : undefined
     // Durable queue: written down before anything is sent, so a replica that takes over after a
     // crash finishes these actions instead of deciding (and answering) again.
-    if (fence !== undefined) await saveFenced({ ...decided.next, inflight: { key, actions: decided.actions } }, fence)
-    const next = await run(decided, key, playbook)
+    if (fence !== undefined) await saveFenced({ ...decided.next, inflight: { key, actions: decided.actions, ...(reply !== undefined ? { reply } : {}) } }, fence)
+    const next = await run(decided, key, playbook, { fence, ...(reply !== undefined ? { progress: reply } : {}) })
     await attempt('typing_off', state.ref, () => chatwoot.setTyping(state.ref, false))
     return next
   }
@@ -448,7 +628,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
         loaded = await withRetries(() => states.load(ref))
         if (jobInbox === undefined && loaded?.inboxId !== undefined) playbook = opts.playbook(loaded.inboxId)
         state = loaded ?? initialState(ref, playbook.language, started)
-        if (state.inflight !== undefined) state = await resume(state, playbook)
+        if (state.inflight !== undefined) state = await resume(state, playbook, fence)
       } catch (err) {
         // Without its state the bot could repeat itself or talk over a human: a person takes it.
         log.error({ ...ids(ref), err }, 'Conversation state unavailable; handing off')
@@ -602,6 +782,11 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       trigger('data_erased', payload, `{c:${contact.accountId}:${contact.contactId}}:data_erased:${at}`, { accountId: contact.accountId })
     },
   }
+}
+
+/** The pause before a next part of a reply. */
+function pause (ms: number): Promise<void> {
+  return ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 /** A store blip (a Redis failover) should not cost a lead the answer: three tries over about a second. */

@@ -81,6 +81,8 @@ export const BASE_ENV: EnvOverrides = {
   CHATWOOT_WEBHOOK_SECRET: VECTORS.secret,
   BOT_DEBOUNCE_MS: '0',
   BOT_MAX_WAIT_MS: '0',
+  // A long reply still goes out in parts, one right after the other (no pacing pauses).
+  BOT_REPLY_PAUSES: 'false',
 }
 
 /**
