@@ -130,7 +130,7 @@ describe('pacing', () => {
       max_parts: 4,
       min_pause_ms: 800,
       max_pause_ms: 3000,
-      ms_per_char: 25,
+      ms_per_char: 8,
     })
     expect(pacingSchema.parse({ message_chars: { telegram: 500 } }).message_chars).toEqual({ ...DEFAULT_PACING.message_chars, telegram: 500 })
   })
@@ -152,8 +152,9 @@ describe('pacing', () => {
   })
 
   it('pauses longer before a longer part, within the bounds', () => {
-    const pauses = ['ok', 'x'.repeat(40), 'x'.repeat(80), 'x'.repeat(2000)].map((p) => pauseBeforeMs(p, DEFAULT_PACING))
-    expect(pauses).toEqual([800, 1000, 2000, 3000])
+    const pauses = ['ok', 'x'.repeat(100), 'x'.repeat(200), 'x'.repeat(350), 'x'.repeat(2000)].map((p) => pauseBeforeMs(p, DEFAULT_PACING))
+    expect(pauses).toEqual([800, 800, 1600, 2800, 3000])
+    expect(pauseBeforeMs('x'.repeat(40), pacingSchema.parse({ ms_per_char: 25 }))).toBe(1000)
     const quick = pacingSchema.parse({ min_pause_ms: 0, max_pause_ms: 0 })
     expect(pauseBeforeMs('x'.repeat(500), quick)).toBe(0)
   })
