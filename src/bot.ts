@@ -8,6 +8,7 @@ import type { LlmClient, LlmRequest, OpenAiClientOptions } from './clients/opena
 import type { Config } from './config.js'
 import { createFallbackBrain, type Brain } from './conversation/brain.js'
 import { conversationTag, type ConversationRef } from './conversation/inbound.js'
+import { createGuardedBrain } from './conversation/guarded-brain.js'
 import { createOpenAiBrain } from './conversation/openai-brain.js'
 import type { Playbook } from './conversation/playbook.js'
 import { createScriptedBrain } from './conversation/scripted-brain.js'
@@ -143,7 +144,9 @@ export function createBot (deps: BotDeps): Bot {
     ? lazyOpenAiClient({ apiKey, baseUrl: config.openai.baseUrl, model: config.openai.model, timeoutMs: config.openai.timeoutMs, maxTokens: config.openai.maxTokens, onCall })
     : undefined
   const primary: Brain | undefined = llm !== undefined ? createOpenAiBrain(llm) : undefined
-  const brain = createFallbackBrain(primary, createScriptedBrain(), (e) => {
+  const scripted = createScriptedBrain()
+  // The lead's language, grounded fields and disqualify_when hold whichever brain answers.
+  const brain = createGuardedBrain(createFallbackBrain(primary, scripted, (e) => {
     metrics.brainCalls.inc({ adapter: e.adapter, outcome: e.outcome })
     if (e.adapter === 'openai') {
       metrics.llmLatency.observe({ outcome: e.outcome }, e.latencyMs / 1000)
@@ -153,7 +156,7 @@ export function createBot (deps: BotDeps): Bot {
       }
       if (e.outcome !== 'ok') log.warn({ outcome: e.outcome, err: e.error }, 'OpenAI failed; the scripted brain answers')
     }
-  })
+  }), scripted)
 
   const store = deps.redis !== undefined
     ? createRedisStateStore(deps.redis, config.redis.keyPrefix)

@@ -103,10 +103,17 @@ function extract (text: string, playbook: Playbook, asked: string | undefined): 
  */
 function bareAnswer (text: string, field: FieldSpec | undefined): Record<string, string> {
   if (field === undefined || field.choices !== undefined || text.length > 200) return {}
-  const value = text.replace(/\s+/g, ' ').replace(/[.!]+$/, '').trim()
+  const value = withoutLeadIn(text.replace(/\s+/g, ' ').replace(/[.!]+$/, '').trim())
   if (value === '' || isFiller(value) || isQuestion(value) || isRefusal(value) || isInstruction(value)) return {}
   const shaped = field.key === 'name' ? titleCase(value) : value
   return isAcceptableValue(field.key, shaped) ? { [field.key]: shaped } : {}
+}
+
+/** "tá bom, é Helena" → "Helena", "ok. Acme" → "Acme": the filler before an answer is not the answer. */
+function withoutLeadIn (text: string): string {
+  const clauses = text.split(/[,;.!]\s+/)
+  while (clauses.length > 1 && isFiller(clauses[0] ?? '')) clauses.shift()
+  return clauses.join(', ').replace(/^(?:é|e|eh|it'?s|es|era) (?:a |o |la |el )?(?=\p{L})/iu, '').trim()
 }
 
 function faqAnswer (text: string, playbook: Playbook, language: string): string | undefined {

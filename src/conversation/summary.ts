@@ -128,7 +128,8 @@ export function handoffNote (state: ConversationState, reason: HandoffReason, pl
   const w = noteWords(playbook)
   const language = w.languages[baseOf(state.language)] ?? state.language
   const lines = [
-    `🤖 ${w.heading}: ${w.reasons[reason]}`,
+    // The code stays in parentheses: a stable word to search notes and build Chatwoot filters on.
+    `🤖 ${w.heading}: ${w.reasons[reason]} (${reason})`,
     `${w.score}: ${leadScore(playbook, state.fields)}/100 · ${w.stage}: ${w.stages[state.stage]} · ${w.language}: ${language} · ${w.botMessages}: ${state.botTurns}`,
   ]
   for (const f of playbook.qualification.fields) {

@@ -16,7 +16,7 @@ const EMPTY_FIELDS = { name: null, company: null, role: null, need: null, email:
 /** What a well-behaved model answers for a lead who introduces herself. */
 const modelAnswer = (overrides: Record<string, unknown> = {}) => ({
   reply: 'Que bom falar com você!',
-  fields: { ...EMPTY_FIELDS, name: 'Carla Dias', need: 'atendimento no WhatsApp' },
+  fields: { ...EMPTY_FIELDS, name: 'Carla', need: 'atendimento no WhatsApp' },
   intent: 'gives_info',
   language: 'pt-BR',
   confidence: 0.9,

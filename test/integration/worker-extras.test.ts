@@ -18,7 +18,7 @@ let nextConversation = 7100
 const newRef = (): FakeRef => ({ accountId: 3, conversationId: nextConversation++ })
 
 /** The default playbook's own choices, read from the file the app loads (PLAYBOOK_PATH unset). */
-interface PlaybookFile { qualification: { fields: Array<{ key: string, choices?: Array<{ title: string, value: string }> }> } }
+interface PlaybookFile { qualification: { fields: Array<{ key: string, choices?: Array<{ title: Record<string, string>, value: string }> }> } }
 const playbook = parse(readFileSync(new URL('../../playbooks/default.yaml', import.meta.url), 'utf8')) as PlaybookFile
 const choicesOf = (key: string) => playbook.qualification.fields.find((f) => f.key === key)?.choices
 
@@ -111,7 +111,6 @@ describe('quick replies', () => {
     const budget = replies.at(-1)
     expect(budget?.content).toMatch(/orçamento mensal/)
     expect(budget?.contentType).toBe('input_select')
-    expect(budget?.contentAttributes).toEqual({ items: choicesOf('budget') })
     expect(budget?.contentAttributes).toEqual({
       items: [
         { title: 'Até R$ 1.000', value: 'ate_1000' },
@@ -131,7 +130,8 @@ describe('quick replies', () => {
     const next = (await p.waitForReplies(ref, turns.length + 1)).at(-1)
     expect(next?.content).toMatch(/Para quando/)
     expect(next?.contentType).toBe('input_select')
-    expect(next?.contentAttributes).toEqual({ items: choicesOf('timeline') })
+    // Titled in the lead's language (pt-BR here), the machine value kept.
+    expect(next?.contentAttributes).toEqual({ items: choicesOf('timeline')?.map((c) => ({ title: c.title['pt-BR'], value: c.value })) })
   })
 })
 

@@ -96,7 +96,7 @@ describe('the budget in the state machine', () => {
 describe('the handoff note', () => {
   it('says why and what the conversation cost, before the playbook version', () => {
     const lines = handoffNote(st({ stage: 'handoff', llm: spent(0.02, 0.0123456789) }), 'budget_exhausted', priced).split('\n')
-    expect(lines[0]).toBe('🤖 SDR bot → humano: orçamento de IA da conversa esgotado')
+    expect(lines[0]).toBe('🤖 SDR bot → humano: orçamento de IA da conversa esgotado (budget_exhausted)')
     expect(lines.at(-2)).toBe('Custo estimado de IA: 0.012346 BRL · tokens 100 + 10')
     expect(lines.at(-1)).toBe('Playbook test0000cost')
   })
