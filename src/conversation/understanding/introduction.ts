@@ -1,5 +1,5 @@
 import {
-  AREA_ROLES, AREAS, COMPANY_STOP, GENERIC_COMPANIES, NAME_STOP, OWNER_ROLES, PARTICLE_SURNAMES, PLACES, ROLE_ADJECTIVES, SURNAMES, TRAILING_ROLES,
+  AREA_ROLES, AREAS, BUSINESS_WORDS, COMPANY_STOP, GENERIC_COMPANIES, NAME_STOP, OWNER_ROLES, PARTICLE_SURNAMES, PLACES, ROLE_ADJECTIVES, SURNAMES, TRAILING_ROLES,
 } from './lexicon.js'
 import { anyOf, fold, foldAligned, titleCase } from './text.js'
 import { deniesCompany, isAcceptableValue, isInstruction, isNameLike, NOT_NAME_WORDS } from './utterance.js'
@@ -23,11 +23,15 @@ const NOT_LETTER_AFTER = `(?![${L}\\d])`
 const STRONG_NAME_CUES = [
   'meu nome e', 'meu nome eh', 'me chamo', 'pode me chamar de', 'podem me chamar de', 'my name is', "my name's", 'my names', 'call me', 'me llamo', 'mi nombre es',
   'me puedes llamar', 'nome:', 'name:', 'nombre:', 'nome e',
+  // Nicknames: "me dicen Nacho", "me chamam de Bia", "they call me Bob", "I go by Sam".
+  'me dicen', 'me llaman', 'me conocen como', 'me chamam de', 'me conhecem como', 'pueden llamarme', 'puedes llamarme', 'podes llamarme', 'pueden decirme',
+  'puedes decirme', 'i go by', 'people call me', 'everyone calls me', 'everybody calls me', 'todo mundo me chama de', 'todos me chamam de', 'todos me dicen', 'me chama de',
 ]
 const SOFT_NAME_CUES = [
   'sou', 'sou o', 'sou a', 'eu sou', 'eu sou o', 'eu sou a', 'aqui e', 'aqui e o', 'aqui e a', 'aqui eh o', 'aqui eh a', 'aqui quem fala e', 'aqui quem fala e o',
   'aqui quem fala e a', 'quem fala e', 'quem fala e o', 'quem fala e a', "i'm", 'im', 'i am', 'this is', 'soy', 'soy el', 'soy la', 'yo soy', 'habla', 'le habla', 'te habla',
-  'les habla', 'aqui es', 'me presento soy', 'les saluda', 'te saluda',
+  'les habla', 'aqui es', 'me presento soy', 'les saluda', 'te saluda', 'te escribe', 'le escribe', 'les escribe', 'quien escribe es', 'quien te escribe es',
+  'quien habla es', 'quien te habla es', 'aqui quem escreve e', 'quem escreve e', 'aqui escreve',
 ]
 const GREETING_LEAD = '(?:(?:oi|ola|hi|hey|hello|hola|bom dia|boa tarde|boa noite|buenos dias|buenas tardes|buenas noches|buenas|good morning|good afternoon|good evening|e ai|opa|tudo bem|prazer)[\\s,!.]*)*'
 const CLAUSE_START = `(?:^|[\\n.!?;,:(]\\s*|\\s-\\s)\\s*${GREETING_LEAD}`
@@ -38,9 +42,15 @@ const SOFT_NAME = new RegExp(`${CLAUSE_START}(?:${anyOf(SOFT_NAME_CUES)})\\s+`, 
 const HERE_NAME = new RegExp(`${CLAUSE_START}(?=[${L}])`, 'gu')
 // "it's Kevin from Hooli", "We're Acme": only with a capital, since "it's expensive" is no name.
 const CAPITAL_NAME = new RegExp(`${CLAUSE_START}(?:it's|its|here's|heres|this is)\\s+`, 'giu')
-const COMMA_ROLE_AFTER = /^\s*,\s*(?:o|a|the|el|la|um|uma|an?)?\s*/u
+const COMMA_ROLE_AFTER = /^\s*,\s*(?:(?:o|a|the|el|la|um|uma|an?)\s+)?/u
+// "Luana, trabalho no Mercadinho", "Ana, soy la dueña": after the comma the lead goes on about themselves.
+const SELF_AFTER_NAME = /^\s*[,\n]\s*(?:(?:eu|i|yo|and|e|y)\s+)?(?:trabalho|trabalhamos|atuo|sou|somos|represento|cuido|tenho|temos|toco|work|i'm|im|i am|run|own|manage|trabajo|trabajamos|soy|somos|tengo|tenemos|manejo|dirijo|llevo)(?![\p{L}])/u
 const HERE_AFTER = new RegExp(`^\\s*,?\\s*(?:here|aqui|falando|speaking|hablando)${NOT_LETTER_AFTER}`, 'u')
-const NAME_STOPS = new Set([...NAME_STOP, ...NOT_NAME_WORDS, ...OWNER_ROLES, ...AREA_ROLES, ...TRAILING_ROLES])
+const NAME_STOPS = new Set([...NAME_STOP, ...NOT_NAME_WORDS, ...OWNER_ROLES, ...AREA_ROLES, ...TRAILING_ROLES, ...BUSINESS_WORDS])
+// A spoken introduction has no commas: "te cuento soy Camila Rojas trabajo en…". Mid-sentence, only a capitalised name.
+const MIDDLE_NAME = new RegExp(`${NOT_LETTER_BEFORE}(?:sou|eu sou|soy|yo soy|i'm|i am|aqui e|aqui es)(?:\\s+(?:o|a|el|la))?\\s+`, 'gu')
+// "Dr.", "Sra.": a courtesy title is not part of the name.
+const TITLE = /^\s*(?:(?:[Dd]ra?|[Ss]ra?|[Ss]rta|M(?:rs?|s)|[Pp]rofa?|[Ee]ng|[Ii]ng|[Ll]ic(?:da)?)\.\s*|(?:Dra?|Mrs?|Ms|Profa?)\s+(?=\p{Lu}))/u
 // Lower-case words that are not names: participles, gerunds, adverbs ("interessado", "looking", "really").
 const NOT_NAME_SHAPE = /(?:ing|ed|ly|ado|ada|ido|ida|ndo|mente|oso|osa|vel)$/
 const PARTICLES = /^(?:da|de|do|dos|das|del|van|von|di|de la|de los|de las)$/
@@ -73,7 +83,8 @@ function nameWordOk (token: Token, strong: boolean): boolean {
 
 /** A name of up to four words starting at `from`; a lower-case second word only if it is a surname. */
 function takeName (text: string, from: number, strong: boolean): Span | undefined {
-  const tokens = tokensFrom(text, from)
+  const title = text.slice(from).match(TITLE)
+  const tokens = tokensFrom(text, from + (title?.[0].length ?? 0))
   const first = tokens[0]
   if (first === undefined || !nameWordOk(first, strong)) return undefined
   const capitalised = isCapitalised(first.word)
@@ -111,16 +122,36 @@ function readName (text: string, folded: string): Span | undefined {
     if (name !== undefined) return name
   }
   for (const m of folded.matchAll(HERE_NAME)) {
-    const name = takeName(text, m.index + m[0].length, false)
-    if (name === undefined) continue
-    const here = folded.slice(name.end).match(HERE_AFTER)
-    if (here !== null) return { value: name.value, end: name.end + here[0].length }
-    // "Pedro, da Pedro Autopeças", "Sarah Connor, from Cyberdyne": a capitalised name, then where they are from.
-    if (isCapitalised(name.value) && /^\s*[,\n]/.test(folded.slice(name.end)) && AFTER_NAME.test(folded.slice(name.end)) && !PLACE_SET.has(fold(name.value))) return name
-    // "Mark Lee, sales manager at Pied Piper": a capitalised name then a job title.
-    const comma = folded.slice(name.end).match(COMMA_ROLE_AFTER)
-    if (comma !== null && isCapitalised(name.value) && /\s|,/.test(comma[0]) && roleLength(text.slice(name.end + comma[0].length)) !== undefined) return name
+    const name = nameBeforeContext(text, folded, m.index + m[0].length)
+    if (name !== undefined) return name
   }
+  for (const m of folded.matchAll(MIDDLE_NAME)) {
+    const from = m.index + m[0].length
+    const name = isCapitalised(text.slice(from)) ? takeName(text, from, false) : undefined
+    if (name !== undefined && !PLACE_SET.has(fold(name.value))) return name
+  }
+  return undefined
+}
+
+/**
+ * A name opening a clause, taken only when what follows says it is one: "Karen speaking", "Pedro
+ * aqui", "Sarah Connor, from Cyberdyne", "Kevin from Apex Motors", "Mark Lee, sales manager at…".
+ */
+function nameBeforeContext (text: string, folded: string, from: number): Span | undefined {
+  const name = takeName(text, from, false)
+  if (name === undefined) return undefined
+  const after = folded.slice(name.end)
+  const here = after.match(HERE_AFTER)
+  if (here !== null) return { value: name.value, end: name.end + here[0].length }
+  if (!isCapitalised(name.value) || PLACE_SET.has(fold(name.value))) return undefined
+  // "Pedro, da Pedro Autopeças", "Sarah Connor, from Cyberdyne": a capitalised name, then where they are from.
+  if (/^\s*[,\n]/.test(after) && (AFTER_NAME.test(after) || SELF_AFTER_NAME.test(after))) return name
+  // "haha ok, Kevin from Apex Motors": without the comma, only when a capitalised company follows.
+  const from2 = after.match(/^\s+(?:from|de|da|do|del|@)\s+/u)
+  if (from2 !== null && isCapitalised(text.slice(name.end + from2[0].length).trimStart()) && takeCompany(text, name.end + from2[0].length) !== undefined) return name
+  // "Mark Lee, sales manager at Pied Piper", "Dave, ops lead @ Greenfield Farms": a name then a job title.
+  const comma = after.match(COMMA_ROLE_AFTER)
+  if (comma !== null && roleLength(text.slice(name.end + comma[0].length)) !== undefined) return name
   return undefined
 }
 
@@ -131,7 +162,7 @@ const ARTICLE = '(?:um|uma|a|o|an|the|un|una|el|la|los|las|os|as|meu|minha|my|mi
 const ROLE_SOURCE =
   `${NOT_LETTER_BEFORE}(?:` +
     `(?:${anyOf(OWNER_ROLES)})` +
-    `|(?:(?:senior|sr|junior|jr)\\s+)?(?:${anyOf(AREA_ROLES)})(?:\\s+(?:${anyOf(ROLE_ADJECTIVES)}))?(?:(?<join>\\s+(?:de|of|for|pelo|pela|por)\\s+)(?<area>${AREA}${NOT_LETTER_AFTER}|(?!${ARTICLE}${NOT_LETTER_AFTER})[${L}]{3,})|\\s+(?:do|da)\\s+${AREA}${NOT_LETTER_AFTER})?` +
+    `|(?:(?:senior|sr|junior|jr)\\s+)?(?:${anyOf(AREA_ROLES)})(?:\\s+(?:${anyOf(ROLE_ADJECTIVES)}))?(?:(?<join>\\s+(?:de|of|for|pelo|pela|por)\\s+)(?<area>${AREA}${NOT_LETTER_AFTER}|(?!${ARTICLE}${NOT_LETTER_AFTER})[${L}]{3,})|\\s+(?:do|da)\\s+${AREA}${NOT_LETTER_AFTER}|\\s+${AREA}(?=\\s*(?:[,|@\\n–—-]|$|\\s(?:at|of|for|en|na|no|da|do|de|in|with)\\s)))?` +
     `|(?:${AREA})\\s+(?:${anyOf(TRAILING_ROLES)})` +
   `)${NOT_LETTER_AFTER}`
 const ROLE = new RegExp(ROLE_SOURCE, 'gu')
@@ -176,7 +207,7 @@ const COMPANY_CUES = [
 ]
 const COMPANY_CUE = new RegExp(`${NOT_LETTER_BEFORE}(?:${anyOf(COMPANY_CUES)})\\s+`, 'gu')
 const AFTER_NAME = /^\s*,?\s*(?:(?:here|aqui|falando|speaking)\s*,?\s*)?(?:from|de la|del|da|do|de|with|@)\s+/u
-const AFTER_ROLE = /^\s*(?:de la|del|das|dos|da|do|na|no|numa|num|em|at|@|of|en|de|for|with|from|in)\s+/u
+const AFTER_ROLE = /^\s*(?:(?:la|ali|aqui|alla|aca|there|here|alli|ahi)\s+)?(?:de la|del|das|dos|da|do|na|no|numa|num|em|at|@|of|en|de|for|with|from|in)\s+/u
 const CONNECTORS = new Set(['de', 'da', 'do', 'dos', 'das', 'del', 'of', 'the', 'and', 'e', 'y', '&', 'la', 'las', 'los'])
 const ABBREVIATION = /^(?:s\.?\/?a\.?|ltda\.?|inc\.?|co\.?|corp\.?|ltd\.?|llc|me|eireli|s\.?a\.?s\.?|s\.?l\.?|gmbh|plc)$/i
 const PLACE_SET = new Set(PLACES)
@@ -222,8 +253,36 @@ function takeCompany (text: string, from: number): string | undefined {
 }
 
 // "We're Acme", and a bare answer opening with "From Globex" / "Da Acme": capitalised only.
-const CAPITAL_COMPANY = new RegExp(`${CLAUSE_START}(?:we're|we are|somos|nosotros somos)\\s+(?:(?:a|o|la|el)\\s+)?|^\\s*(?:from|da|do|de)\\s+`, 'giu')
+// "I run Ortega Imports", "I own Bella Salon", "fundei a Xpto": a verb of owning, then a capitalised company.
+const CAPITAL_COMPANY = new RegExp(
+  `${CLAUSE_START}(?:we're|we are|somos|nosotros somos)\\s+(?:(?:a|o|la|el)\\s+)?|^\\s*(?:from|da|do|de)\\s+` +
+  `|${NOT_LETTER_BEFORE}(?:i|we|eu|yo|nos)?\\s*(?:run|own|co-own|founded|started|manage|operate|fundei|fundamos|criei|administro|dirijo|fund[eé]|cre[eé]|manejo|llevo|toco|cuido d[ao])\\s+(?:(?:a|o|la|el|the)\\s+)?`,
+  'giu')
+// "tenho uma loja de roupas, a Gil Modas", "tengo una ferretería, Ferretería López", "a shop called Bella":
+// a kind of business, then its name.
+const KIND_THEN_NAME = new RegExp(
+  `${NOT_LETTER_BEFORE}(?:uma|um|una|un|an?|my|our|minha|nossa|mi|nuestra|meu|nosso|nuestro)\\s+(?:[${L}-]+\\s+){0,3}?[${L}-]+` +
+  `(?:\\s*(?:[,:–—]|\\s-)\\s*(?:(?:a|o|la|el|the|chamada|chamado|called|named|llamada|llamado)\\s+)?|\\s+(?:chamada|chamado|called|named|llamada|llamado|que se llama|que se chama|se llama|se chama)\\s+)`,
+  'gu')
+// "Bright Smile Dental here, Karen speaking": a business named at a clause start, then "here".
+const COMPANY_HERE = new RegExp(`${CLAUSE_START}(?=[${L}\\d])`, 'gu')
+const BUSINESS_SET = new Set(BUSINESS_WORDS)
 const DEPARTMENT_AFTER_NAME = new RegExp(`^\\s*,?\\s*(?:do|da|from|de|del)\\s+(?:the\\s+|o\\s+|el\\s+)?${AREA}${NOT_LETTER_AFTER}`, 'u')
+
+/** "Bright Smile Dental here, Karen speaking": a capitalised business before "here", when it names a business or the name is said after it. */
+function companyHere (text: string, folded: string, name: Span | undefined): string | undefined {
+  for (const m of folded.matchAll(COMPANY_HERE)) {
+    const from = m.index + m[0].length
+    if (!isCapitalised(text.slice(from)) && !/^\d/.test(text.slice(from))) continue
+    const company = takeCompany(text, from)
+    if (company === undefined) continue
+    const end = text.indexOf(company, from) + company.length
+    if (!HERE_AFTER.test(folded.slice(end))) continue
+    const business = fold(company).split(/[^\p{L}\d]+/u).some((w) => BUSINESS_SET.has(w))
+    if (business || (name !== undefined && name.end > end && !fold(company).includes(fold(name.value)))) return company
+  }
+  return undefined
+}
 
 /** "Sou a Paula, do marketing da Acme": a department after the name, then the company. */
 function departmentAfter (folded: string, name: Span | undefined): Span | undefined {
@@ -236,6 +295,13 @@ function readCompany (text: string, folded: string, name: Span | undefined, role
     const company = takeCompany(text, m.index + m[0].length)
     if (company !== undefined) return company
   }
+  for (const m of folded.matchAll(KIND_THEN_NAME)) {
+    const from = m.index + m[0].length
+    const company = isCapitalised(text.slice(from)) || /^\d/.test(text.slice(from)) ? takeCompany(text, from) : undefined
+    if (company !== undefined) return company
+  }
+  const here = companyHere(text, folded, name)
+  if (here !== undefined) return here
   for (const m of text.normalize('NFC').replace(/[’`]/g, "'").matchAll(CAPITAL_COMPANY)) {
     const company = isCapitalised(text.slice(m.index + m[0].length)) ? takeCompany(text, m.index + m[0].length) : undefined
     if (company !== undefined) return company
@@ -251,7 +317,7 @@ function readCompany (text: string, folded: string, name: Span | undefined, role
 
 // ---- signature ---------------------------------------------------------------------------------------
 
-const SIGN_OFF = /^\s*(?:--+|—|__+|att\.?|atenciosamente|abs\.?|abracos?|um abraco|obrigad[oa]|grat[oa]|cordialmente|saudacoes|regards|best|best regards|kind regards|warm regards|thanks|thank you|cheers|sincerely|saludos|un saludo|atentamente|gracias|enviado do meu \w+)[\s,.!]*$/
+const SIGN_OFF = /^\s*(?:--+|—|__+|att\.?|atte\.?|atenciosamente|abs\.?|abracos?|um abraco|grande abraco|obrigad[oa]|muito obrigad[oa]|grat[oa]|cordialmente|saudacoes|regards|best|best regards|kind regards|warm regards|warmly|all the best|best wishes|many thanks|thanks|thank you|thanks and regards|cheers|sincerely|yours truly|saludos|saludos cordiales|cordiales saludos|un saludo|un cordial saludo|muchas gracias|atentamente|gracias|sds|slds|segue(?:m)? (?:meus|os meus) dados|meus dados|mis datos|my details|enviado do meu \w+|sent from my \w+)[\s,.!:]*$/
 const PARTS = /\s*[|–—]\s*|\s+-\s+|,\s+/u
 const AFTER_TITLE = /^\s*(?:[|–—,@-]|(?:at|na|no|da|do|en|de|of|em)(?=\s))\s*/iu
 
@@ -259,8 +325,11 @@ const AFTER_TITLE = /^\s*(?:[|–—,@-]|(?:at|na|no|da|do|en|de|of|em)(?=\s))\s
 function readSignature (text: string): Introduction {
   const lines = text.split('\n').map((l) => l.trim())
   const signOff = lines.findLastIndex((l) => SIGN_OFF.test(fold(l)))
-  const block = (signOff >= 0 ? lines.slice(signOff + 1) : lines.slice(-2)).filter((l) => l !== '' && !/@|https?:|www\.|\d{4,}/.test(l))
-  const [nameLine, titleLine, thirdLine] = block
+  const contact = (l: string): boolean => l === '' || /@|https?:|www\.|\d{4,}|^(?:tel|fone|cel|phone|mobile|movil|whats(?:app)?)\b/i.test(l)
+  const kept = (signOff >= 0 ? lines.slice(signOff + 1) : lines).filter((l) => !contact(l)).map(withoutTitle)
+  // Without a sign-off ("segue meus dados"), the block is a name line right above a title line.
+  const at = signOff >= 0 ? 0 : kept.findLastIndex((l, i) => i + 1 < kept.length && roleLength(kept[i + 1]!) !== undefined && isNameLike(l) && isCapitalised(l))
+  const [nameLine, titleLine, thirdLine] = at < 0 ? [] : kept.slice(at)
   if (nameLine === undefined || !isNameLike(nameLine) || !isCapitalised(nameLine)) return {}
   if (signOff < 0 && (titleLine === undefined || roleLength(titleLine) === undefined)) return {}
   const { role, company } = titleLine === undefined ? {} : readTitleLine(titleLine)
@@ -269,6 +338,11 @@ function readSignature (text: string): Introduction {
   if (role !== undefined) out.role = role
   if (companyValue !== undefined && isAcceptableValue('company', companyValue) && !GENERIC_SET.has(fold(companyValue))) out.company = companyValue
   return out
+}
+
+/** "Dra. Gabriela Ortiz" → "Gabriela Ortiz". */
+function withoutTitle (line: string): string {
+  return line.replace(TITLE, '')
 }
 
 /** "CTO | Acme", "Gerente Comercial - Acme Ltda", "Head of Operations at Contoso", "Acme | CTO", "Acme Logistics". */
@@ -305,7 +379,19 @@ export function readIntroduction (text: string): Introduction {
   const nameValue = name?.value ?? signature.name
   if (nameValue !== undefined && isNameLike(nameValue)) out.name = titleCase(nameValue)
   const roleValue = role?.value ?? signature.role
+  // "VP Sales, Nimbus Cloud Inc.", "Directora Médica - Centro Médico San Rafael": a title line, its company after the separator.
+  const titleCompany = company === undefined && role !== undefined && signature.company === undefined ? companyOfTitleLine(original, role) : undefined
   if (roleValue !== undefined) out.role = roleValue
-  if (company !== undefined) out.company = company.trim()
+  const companyValue = company ?? titleCompany
+  if (companyValue !== undefined) out.company = companyValue.trim()
   return out
+}
+
+function companyOfTitleLine (text: string, role: Span): string | undefined {
+  const start = role.end - role.value.length
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1
+  if (text.slice(lineStart, start).trim() !== '') return undefined
+  const lineEnd = text.indexOf('\n', role.end)
+  const { company } = readTitleLine(text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd))
+  return company !== undefined && company !== role.value && isAcceptableValue('company', company) && !GENERIC_SET.has(fold(company)) && !PLACE_SET.has(fold(company)) ? company : undefined
 }

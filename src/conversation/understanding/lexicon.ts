@@ -5,7 +5,8 @@ export const OWNER_ROLES = [
   'dono', 'dona', 'dueno', 'duena', 'socio', 'socia', 'socio fundador', 'socia fundadora', 'socio-fundador', 'socia-fundadora', 'socio diretor', 'socia diretora', 'socio-diretor',
   'proprietario', 'proprietaria', 'propietario', 'propietaria', 'fundador', 'fundadora', 'cofundador', 'cofundadora', 'co-fundador', 'co-fundadora', 'founder', 'co-founder',
   'cofounder', 'owner', 'co-owner', 'business owner', 'managing partner', 'partner', 'ceo', 'cto', 'cfo', 'coo', 'cmo', 'cio', 'cro', 'cpo', 'cso', 'presidente', 'president',
-  'empresario', 'empresaria', 'chief executive officer', 'chief technology officer', 'chief operating officer', 'chief marketing officer', 'chief financial officer',
+  'empresario', 'empresaria', 'presidenta', 'vicepresidenta', 'gerenta', 'subgerenta', 'svp', 'evp', 'general manager', 'gerente geral', 'gerente general',
+  'practice manager', 'office manager', 'store manager', 'branch manager', 'shop owner', 'store owner', 'mecanico', 'mecanica', 'tecnico', 'tecnica', 'broker', 'chief executive officer', 'chief technology officer', 'chief operating officer', 'chief marketing officer', 'chief financial officer',
   // Professions a small-business lead names as their role ("sou arquiteta e sócia").
   'arquiteto', 'arquiteta', 'arquitecto', 'arquitecta', 'architect', 'advogado', 'advogada', 'abogado', 'abogada', 'lawyer', 'attorney', 'medico', 'medica', 'doctor',
   'dentista', 'dentist', 'corretor', 'corretora', 'realtor', 'contador', 'contadora', 'accountant', 'engenheiro', 'engenheira', 'ingeniero', 'ingeniera', 'psicologo',
@@ -17,7 +18,8 @@ export const AREA_ROLES = [
   'chefe', 'head', 'vp', 'vice president', 'vice-president', 'vice presidente', 'vice-presidente', 'vicepresidente', 'superintendente', 'encarregado', 'encarregada', 'encargado',
   'encargada', 'responsavel', 'responsable', 'lider', 'gestor', 'gestora', 'executivo', 'executiva', 'ejecutivo', 'ejecutiva', 'especialista', 'consultor', 'consultora',
   'vendedor', 'vendedora', 'assistente', 'asistente', 'engenheiro', 'engenheira', 'ingeniero', 'ingeniera', 'desenvolvedor', 'desenvolvedora', 'programador', 'programadora',
-  'administrador', 'administradora', 'representante', 'estagiario', 'estagiaria', 'manager', 'director', 'lead',
+  'administrador', 'administradora', 'representante', 'estagiario', 'estagiaria', 'manager', 'director', 'lead', 'gerenta', 'subgerente', 'subgerenta', 'subdirector',
+  'subdirectora', 'subdiretor', 'subdiretora', 'chefa', 'lideresa', 'presidenta', 'svp', 'evp', 'avp', 'chief',
 ]
 /** English titles written after their area: "marketing manager", "sales director". */
 export const TRAILING_ROLES = [
@@ -36,11 +38,19 @@ export const AREAS = [
   'brand', 'demand generation', 'demand gen', 'revenue', 'revenue operations', 'revops', 'growth marketing', 'digital marketing', 'product marketing', 'general', 'office',
   'project', 'program', 'systems', 'infrastructure', 'security', 'fleet', 'ventas', 'operaciones', 'producto', 'finanzas', 'atencion al cliente', 'soporte', 'proyectos',
   'ingenieria', 'innovacion', 'datos', 'desarrollo de negocios', 'alianzas', 'cuentas', 'contenido', 'mercadeo', 'flota', 'seguridad', 'postventa', 'clientes',
+  // Short department names, read as written in titles ("head of CX", "VP Sales").
+  'cx', 'ux', 'ui', 'qa', 'pr', 'bd', 'cs', 'ai', 'ia', 'ml', 'seo', 'crm', 'devops', 'customer experience', 'experiencia do cliente', 'experiencia del cliente', 'experiencia',
+  'client services', 'client success', 'member services', 'patient experience', 'revenue operations', 'sales operations', 'sales ops', 'marketing operations', 'people ops',
+  'talent', 'talent acquisition', 'recruiting', 'recrutamento', 'reclutamiento', 'compliance', 'legal', 'treasury', 'tesouraria', 'tesoreria', 'facilities', 'manutencao',
+  'mantenimiento', 'maintenance', 'producao', 'produccion', 'production', 'expansion', 'franchising', 'franquias', 'franquicias', 'eventos', 'events', 'social media', 'midias sociais',
+  'redes sociales', 'redes sociais', 'admisiones', 'admissions', 'admissoes', 'reservas', 'reservations', 'recepcion', 'recepcao', 'front desk', 'enfermagem', 'enfermeria', 'nursing',
 ]
 /** Words after a pt/es title: "gerente comercial", "diretora financeira". */
 export const ROLE_ADJECTIVES = [
   'comercial', 'financeiro', 'financeira', 'financiero', 'financiera', 'geral', 'general', 'executivo', 'executiva', 'ejecutivo', 'ejecutiva', 'operacional', 'administrativo',
   'administrativa', 'tecnico', 'tecnica', 'industrial', 'regional', 'nacional', 'adjunto', 'adjunta', 'senior', 'sr', 'junior', 'jr', 'pleno', 'juridico', 'juridica', 'de marketing',
+  'medico', 'medica', 'clinico', 'clinica', 'academico', 'academica', 'pedagogico', 'pedagogica', 'cientifico', 'cientifica', 'operativo', 'operativa', 'adjunto',
+  'corporativo', 'corporativa', 'digital', 'administrativo y financiero', 'administrativa y financiera', 'financeiro e administrativo', 'de vendas', 'de ventas', 'de operaciones',
 ]
 
 /** Surnames that follow da/de/dos inside a name ("Maria da Silva"), so they are not read as a company. */
@@ -99,4 +109,21 @@ export const NAME_STOP = [
   'in', 'on', 'at', 'of', 'for', 'by', 'as', 'como', 'uma', 'um', 'una', 'un', 'an', 'meu', 'minha', 'my', 'mi', 'seu', 'sua', 'your', 'tu', 'su', 'outra', 'outro', 'otro',
   'otra', 'another', 'other', 'mais', 'more', 'mas', 'menos', 'less', 'muito', 'much', 'very', 'muy', 'sim', 'nao', 'yes', 'not', 'si', 'back', 'de volta', 'again', 'denovo',
   'novamente', 'ainda', 'still', 'todavia', 'oi', 'ola', 'hi', 'hello', 'hola', 'hey', 'bom', 'boa', 'good', 'buen', 'buena', 'buenos', 'buenas', 'dia', 'tarde', 'noite',
+]
+
+/** Words that name a kind of business: a "name" holding one is a company ("Bright Smile Dental here"). */
+export const BUSINESS_WORDS = [
+  'dental', 'odonto', 'odontologia', 'odontologica', 'clinic', 'clinica', 'clinicas', 'medical', 'medico', 'centro', 'center', 'centre', 'hospital', 'farmacia', 'pharmacy', 'drogaria',
+  'padaria', 'panaderia', 'bakery', 'ferreteria', 'hardware', 'loja', 'lojas', 'tienda', 'tiendas', 'store', 'stores', 'shop', 'boutique', 'salon', 'salao', 'studio', 'estudio',
+  'restaurante', 'restaurant', 'cafe', 'cafeteria', 'bar', 'pizzaria', 'pizzeria', 'hotel', 'pousada', 'hostel', 'motors', 'motos', 'auto', 'autos', 'autopecas', 'oficina',
+  'taller', 'garage', 'logistics', 'logistica', 'transportes', 'transportadora', 'imports', 'importadora', 'exports', 'exportadora', 'distribuidora', 'distribuidor',
+  'distribution', 'imobiliaria', 'inmobiliaria', 'realty', 'imoveis', 'properties', 'construtora', 'constructora', 'construction', 'engenharia', 'ingenieria', 'consultoria',
+  'consulting', 'agencia', 'agency', 'marketing', 'digital', 'tech', 'tecnologia', 'technologies', 'software', 'solutions', 'solucoes', 'soluciones', 'sistemas', 'systems',
+  'services', 'servicos', 'servicios', 'group', 'grupo', 'holding', 'partners', 'associados', 'asociados', 'associates', 'company', 'co', 'inc', 'ltda', 'llc', 'ltd', 'corp',
+  'eireli', 'srl', 'sas', 'gmbh', 'industria', 'industrias', 'industries', 'comercio', 'mercado', 'mercadinho', 'supermercado', 'supermercados', 'market', 'foods',
+  'alimentos', 'academia', 'gym', 'fitness', 'escola', 'escuela', 'school', 'colegio', 'institute', 'instituto', 'labs', 'lab', 'laboratorio', 'veterinaria', 'petshop', 'pet',
+  'grooming', 'modas', 'moda', 'fashion', 'beauty', 'beleza', 'belleza', 'estetica', 'spa', 'barbearia', 'barberia', 'contabilidade', 'contabilidad', 'advocacia', 'abogados',
+  'law', 'seguros', 'insurance', 'bank', 'banco', 'financeira', 'financiera', 'capital', 'telecom', 'cloud', 'media', 'midia', 'imports', 'vidracaria', 'vidrieria', 'climatizacao',
+  'refrigeracao', 'eletrica', 'electrica', 'papelaria', 'papeleria', 'livraria', 'libreria', 'otica', 'optica', 'joalheria', 'joyeria', 'floricultura', 'floreria', 'lavanderia',
+  'farms', 'farm', 'fazenda', 'granja', 'agro', 'agropecuaria', 'coffee', 'cafes', 'brewing', 'cerveceria', 'cervejaria', 'hermanos', 'irmaos', 'filhos', 'hijos', 'sons',
 ]
