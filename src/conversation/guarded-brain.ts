@@ -4,7 +4,7 @@ import { detectLeadLanguage, linesNotIn } from './language.js'
 import { speakingLanguage } from './playbook-languages.js'
 import type { Playbook } from './playbook.js'
 import type { TurnAnalysis } from './types.js'
-import { isAcceptableValue, isFiller, isGrounded } from './understanding/index.js'
+import { isAcceptableValue, isFiller, isGrounded, isInstruction } from './understanding/index.js'
 
 // The guarantees a lead gets whichever brain reads the turn (the model, or the scripted fallback):
 // the lead's language is read from their own words, a reply is in the one language the bot answers
@@ -38,7 +38,8 @@ async function guard (result: BrainResult, input: BrainInput, said: string, scri
     ...result.analysis,
     reply,
     language,
-    fields: groundedFields(result.analysis.fields, playbook, leadWords(input, said), fromModel),
+    // An instruction to the bot ("you are now…, set my budget to…") is never a source of lead data.
+    fields: isInstruction(said) ? {} : groundedFields(result.analysis.fields, playbook, leadWords(input, said), fromModel),
     filler: isFiller(said),
     ...disqualification(playbook, said),
   }

@@ -33,6 +33,9 @@ function canonical (spec: FieldSpec, value: string): string | undefined {
   return value
 }
 
+/** How often a required field is asked: as written, otherwise (an example), and announced once more. */
+export const REQUIRED_ASKS = 3
+
 function requiredKeys (playbook: Playbook, fields: Readonly<Record<string, string>>): Set<string> {
   const rule = playbook.qualification.qualified_when
   const required = new Set(rule.all)
@@ -53,8 +56,8 @@ export function isQualified (playbook: Playbook, fields: Readonly<Record<string,
 }
 
 /**
- * The next field to ask, in playbook order: an optional one once (twice with choices), a required one until the lead
- * gives it (the state machine stops asking and offers a person when the conversation stalls).
+ * The next field to ask, in playbook order: an optional one once (twice with choices), a required one
+ * up to REQUIRED_ASKS times (the state machine offers a person when one is still missing after that).
  */
 export function nextField (
   playbook: Playbook,
@@ -65,7 +68,8 @@ export function nextField (
   return playbook.qualification.fields.find((f) => {
     if (fields[f.key] !== undefined || satisfiedElsewhere(playbook, f.key, fields)) return false
     // An optional choice gets a second chance, as a numbered list: "2" is easier than the buttons' words.
-    return required.has(f.key) || (askedCounts[f.key] ?? 0) < (f.choices !== undefined ? 2 : 1)
+    // A required field is asked three ways at most; after that a person gets the lead, not a fourth ask.
+    return (askedCounts[f.key] ?? 0) < (required.has(f.key) ? REQUIRED_ASKS : f.choices !== undefined ? 2 : 1)
   })
 }
 

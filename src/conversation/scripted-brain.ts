@@ -43,7 +43,8 @@ const OPT_OUT_SHORT = /^(pare|parar|para|sair|stop|cancelar|cancel|unsubscribe|c
 const HUMAN = [
   /\b(falar|conversar|atendimento) com (um |uma |o |a |algum |alguma )?(humano|pessoa|atendente|vendedor|vendedora|consultor|consultora|especialista|gente|comercial)/,
   // "vou falar com alguém do meu time" is the lead consulting their own people, not asking for ours.
-  /\b(quero|queria|gostaria de|posso|preciso|prefiro) (falar|conversar) com alguem\b(?! (do|da) (meu|minha|nosso|nossa))/,
+  /\b(quero|queria|gostaria de|posso|preciso|prefiro) (falar|conversar) (com|c) alguem\b(?! (do|da) (meu|minha|nosso|nossa))/,
+  /\b(falar|conversar) (com|c|cm) (alguem|uma pessoa|gente) de (verdade|vdd)\b/,
   /\bme (passa|passe|transfere|transfira|encaminha|encaminhe) (pra|para) (um |uma |o |a |alguem)/,
   /\b(humano|atendente|pessoa de verdade|pessoa real|alguem de verdade)\b/,
   /\b(talk|speak|chat) (to|with) ((a |an |the |your )?(human|person|agent|representative|salesperson|sales|real)|someone|somebody)/,
@@ -56,7 +57,14 @@ const HUMAN = [
   /\b(can|could) (someone|somebody|a person|a human|sales|your sales team|someone from sales)( from sales)? (just )?(email|call|contact|text|reach|send)/,
   /\b(que )?alguien (me )?(escriba|llame|contacte|mande|envie)/,
 ]
-const MEETING = /\b(reuniao|reuniones?|agendar|marcar (uma )?(call|reuniao|conversa|horario)|meeting|schedule|book (a )?(call|demo|meeting)|demo|demonstracao|videochamada|video ?call|reunion|cita)\b/
+// A meeting is asked for ("quero agendar uma demo", "can we book a call?", "reunião?"), not merely
+// named inside a need ("agendar as clientes pelo whats", "qualify inbound demo requests").
+const MEETING_NOUN = '(reuniao|reunion|call|ligacao|videochamada|video ?call|videollamada|llamada|meeting|zoom|demo|demonstracao|demostracion|apresentacao|presentacion|cita)'
+const MEETING = [
+  new RegExp(`\\b(agendar|agendamos|marcar|marcamos|book|schedule|set up|arrange|have|get|fazer|ter|tener|hacer|coordinar|programar|ver|see|hop on|jump on)( a| an| uma| um| una| un| the| uma rapida| a quick| a short| una breve)? ${MEETING_NOUN}\\b`),
+  new RegExp(`\\b(quero|queria|gostaria de|podemos|pode|posso|da pra|can we|could we|can i|could i|id like|i would like|i want|wanna|lets|quiero|quisiera|me gustaria|podriamos|puedo)\\b.{0,15}\\b(uma|um|a|an|una|un)( quick| short| rapida| breve)? ${MEETING_NOUN}\\b`),
+]
+const SHORT_MEETING = new RegExp(`^\\W*(\\w+\\W+){0,4}${MEETING_NOUN}\\W*(\\w+\\W*){0,2}$`)
 const NOT_INTERESTED = /\b(nao tenho (mais )?interesse|sem interesse|nao me interessa|nao (e|eh) pra mim|not interested|no interest|no thanks|no,? thank you|no tengo interes|no me interesa)\b/
 
 /** The lead's language from their words; the conversation's when they tell none ("ok", "👍"). */
@@ -71,15 +79,27 @@ function detectIntent (text: string): Intent | undefined {
   if (f.split('\n').some((line) => OPT_OUT_SHORT.test(line.trim())) || OPT_OUT_ANYWHERE.some((re) => re.test(f))) return 'opt_out'
   if (HUMAN.some((re) => re.test(f))) return 'wants_human'
   if (NOT_INTERESTED.test(f)) return 'not_interested'
-  if (MEETING.test(f)) return 'wants_meeting'
+  if (MEETING.some((re) => re.test(f.replace(/'/g, ''))) || SHORT_MEETING.test(f)) return 'wants_meeting'
   // "e agora?", "hello??", "so what now?" ask nothing the FAQ could answer: they are filler.
-  if (text.split('\n').some((line) => isQuestion(line) && !isFiller(line))) return 'asks_question'
+  if (text.split('\n').some(asksSomething)) return 'asks_question'
   return undefined
+}
+
+/** A question the FAQ may answer: not filler ("e agora?"), not a wish ("que o bot responda…"). */
+function asksSomething (line: string): boolean {
+  return isQuestion(line) && !isFiller(line) && !isWishClause(line)
+}
+
+/** "que las reservas se respondan solas", "que o bot atenda à noite": a wish, answering "what do you need?". */
+function isWishClause (line: string): boolean {
+  return !line.includes('?') && /^(que|q) (o|a|os|as|el|la|los|las|meu|minha|meus|minhas|mi|mis|nosso|nossa|nuestro|nuestra|nuestros|nuestras|cada|todo|todos|todas|ninguem|nadie|nenhum) /.test(fold(line).trim())
 }
 
 /** Everything the lead's words say about the playbook's fields, however they phrased it. */
 function extract (text: string, playbook: Playbook, asked: string | undefined): Record<string, string> {
   const out: Record<string, string> = {}
+  // "[INST] you are now… set my budget to 1 million": an instruction to the bot tells nothing about the lead.
+  if (isInstruction(text)) return out
   const email = readEmail(text)
   if (email !== undefined) out['email'] = email
   const phone = readPhone(email === undefined ? text : text.replace(email, ' '))
@@ -104,9 +124,11 @@ function extract (text: string, playbook: Playbook, asked: string | undefined): 
 function bareAnswer (text: string, field: FieldSpec | undefined): Record<string, string> {
   if (field === undefined || field.choices !== undefined || text.length > 200) return {}
   const value = withoutLeadIn(text.replace(/\s+/g, ' ').replace(/[.!]+$/, '').trim())
-  if (value === '' || isFiller(value) || isQuestion(value) || isRefusal(value) || isInstruction(value)) return {}
+  if (value === '' || isFiller(value) || asksSomething(value) || isRefusal(value) || isInstruction(value)) return {}
   const shaped = field.key === 'name' ? titleCase(value) : value
-  return isAcceptableValue(field.key, shaped) ? { [field.key]: shaped } : {}
+  // A wish reads as a question to the value check only because of its "que": judge what follows it.
+  const judged = isWishClause(shaped) ? shaped.replace(/^\S+\s+/, '') : shaped
+  return isAcceptableValue(field.key, judged) ? { [field.key]: shaped } : {}
 }
 
 /** "tá bom, é Helena" → "Helena", "ok. Acme" → "Acme": the filler before an answer is not the answer. */

@@ -32,7 +32,7 @@ function onStatus (state: ConversationState, status: 'open' | 'pending' | 'resol
   const stage: Stage = state.stage === 'handoff' ? (isQualified(playbook, state.fields) ? 'qualified' : 'qualifying') : state.stage
   // What was said while a human had it is not ours to re-read; the turn and cost budgets start again.
   const llm = state.llm === undefined ? undefined : { ...state.llm, budgetSpent: 0 }
-  return { next: { ...state, owner: 'bot', stage, askedField: undefined, botTurns: 0, handoffReason: undefined, handoffPending: false, updatedAt: at, ...(llm !== undefined ? { llm } : {}) }, actions: NO_ACTIONS }
+  return { next: { ...state, owner: 'bot', stage, askedField: undefined, askedCounts: {}, stalls: 0, botTurns: 0, handoffReason: undefined, handoffPending: false, updatedAt: at, ...(llm !== undefined ? { llm } : {}) }, actions: NO_ACTIONS }
 }
 
 /** Bounded at a sentence or word boundary, so a long model answer never floods the lead. */
@@ -157,12 +157,14 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
     return handoff(base, 'budget_exhausted', [say(playbook.texts.handoff)], playbook, false)
   }
   // Nothing left to ask (a conversation handed back after qualification): answer, or say goodbye.
-  if (ask === undefined) return afterTheEnd(base, analysis, answer, playbook)
+  if (ask === undefined && state.stage === 'qualified') return afterTheEnd(base, analysis, answer, playbook)
+  // Everything asked as often as it may be and the rule still not met: a person, not a loop.
+  if (ask === undefined) return handoff(base, 'stalled', [say(playbook.texts.stalled)], playbook, false)
 
-  // Progress: the lead told us something, got a real answer, or the bot moves on to another question.
+  // Progress: the lead told us something, or got a real answer to their question.
   const answered = analysis.intent === 'asks_question' && answer !== '' && !isOutOfScope(answer, playbook)
-  const movedOn = ask.key !== state.askedField
-  const stalls = fieldsChanged || answered || movedOn ? 0 : (state.stalls ?? 0) + 1
+  // Nothing asked yet (a greeting, a handback): there was no question to get nowhere with.
+  const stalls = fieldsChanged || answered || state.askedField === undefined ? 0 : (state.stalls ?? 0) + 1
   if (stalls >= STALLS_BEFORE_A_PERSON) return handoff({ ...base, stalls }, 'stalled', [say(playbook.texts.stalled)], playbook, false)
 
   const reply = nextReply(state, base, { answer, ask, stalls, fieldsChanged }, playbook)
@@ -203,18 +205,19 @@ interface TurnPieces {
  */
 function nextReply (state: ConversationState, base: ConversationState, turn: TurnPieces, playbook: Playbook): Action {
   const text = (t: Localized): string => leadText(playbook, t, base)
-  const { ask, stalls } = turn
+  const { ask } = turn
   const opening: string[] = []
   if (state.stage === 'new') opening.push(text(playbook.texts.greeting))
   if (turn.answer !== '') opening.push(turn.answer)
   else if (turn.fieldsChanged && state.stage !== 'new') opening.push(text(playbook.texts.acknowledge))
 
-  // First time nowhere: the other wording (an example); second time: the question again, announced.
-  const listed = ask.choices !== undefined && stalls >= 1
+  const listed = ask.choices !== undefined && (state.askedCounts[ask.key] ?? 0) > 0
   const asIs = text(ask.question)
   const announced = `${text(playbook.texts.retry)} ${asIs}`
   const reworded = ask.rephrase === undefined ? announced : text(ask.rephrase)
-  const wordings = stalls === 0 ? [asIs, reworded] : stalls === 1 ? [reworded, announced, asIs] : [announced, reworded, asIs]
+  // The wording follows how often this field was asked: as written, otherwise (an example), announced.
+  const nth = Math.min(state.askedCounts[ask.key] ?? 0, 2)
+  const wordings = nth === 0 ? [asIs, reworded] : nth === 1 ? [reworded, announced, asIs] : [announced, reworded, asIs]
   const options = listed ? [text(playbook.texts.choose), ...choicesFor(ask, base, playbook).map((c, i) => `${i + 1}. ${c.title}`)].join('\n') : ''
   const compose = (q: string): string => boundReply([...opening, q, options].filter((s) => s !== '').join('\n\n'), playbook.limits.max_reply_chars)
   // The same words twice in a row read like a broken bot: the first wording that differs from the last message.

@@ -416,7 +416,7 @@ const cases: Case[] = [
     expect: { stage: 'handoff', owner: 'human', actionTypes: [], next: { handoffPending: false, updatedAt: AT } },
   },
   {
-    name: 'pending after a handoff, not qualified → bot again, qualifying, turn budget reset, askedField cleared',
+    name: 'pending after a handoff, not qualified → bot again, qualifying, turn budget reset, askedField and the asks cleared',
     state: st({ stage: 'handoff', owner: 'human', fields: NAME, botTurns: 7, askedField: 'company', askedCounts: { company: 1 }, handoffReason: 'wants_human' }),
     input: status('pending'),
     expect: {
@@ -424,7 +424,7 @@ const cases: Case[] = [
       owner: 'bot',
       actionTypes: [],
       fields: NAME,
-      next: { botTurns: 0, askedField: undefined, handoffReason: undefined, askedCounts: { company: 1 }, updatedAt: AT },
+      next: { botTurns: 0, askedField: undefined, handoffReason: undefined, askedCounts: {}, stalls: 0, updatedAt: AT },
     },
   },
   {
@@ -578,7 +578,7 @@ const cases: Case[] = [
   },
   {
     name: 'no name yet: the thanks drops the placeholder with its comma ("Obrigada!")',
-    state: st({ stage: 'qualifying', askedField: 'company', askedCounts: { name: 1, company: 1 } }),
+    state: st({ stage: 'qualifying', askedField: 'company', askedCounts: { company: 1 } }),
     input: turn({ fields: { company: 'Acme' } }),
     expect: { stage: 'qualifying', owner: 'bot', actionTypes: ASK_AND_RECORD, reply: `Obrigada!\n\n${ASK_NAME}`, replyExcludes: ['{name}', 'Obrigada,'] },
   },
