@@ -1,4 +1,5 @@
 import { anyOf, byWord, fold } from './text.js'
+import { isInstruction } from './utterance.js'
 
 // Amounts of money in free text: "R$ 3 mil", "uns 3k", "$2,500/month", "dois mil", "menos de mil".
 
@@ -12,7 +13,10 @@ export interface AmountReading {
 
 const CURRENCY_BEFORE = ['r$', 'us$', 'u$', '$', '€', '£', 'usd', 'brl', 'eur']
 const CURRENCY_AFTER = ['reais', 'real', 'pila', 'pilas', 'contos', 'dolares', 'dolar', 'dollars', 'dollar', 'bucks', 'euros', 'euro', 'pesos', 'usd', 'brl', 'eur']
-const SCALES = byWord([[1e3, ['mil', 'k', 'thousand', 'thousands']], [1e6, ['mi', 'milhao', 'milhoes', 'million', 'millions', 'millon', 'millones']]])
+// Slang for a thousand: "3 grand", "5 pau" (pt-BR), "dos lucas" (es-AR).
+const SCALES = byWord([[1e3, ['mil', 'k', 'thousand', 'thousands', 'grand', 'grands', 'pau', 'paus', 'luca', 'lucas']], [1e6, ['mi', 'milhao', 'milhoes', 'million', 'millions', 'millon', 'millones']]])
+// Alone these are no amount ("deu pau", "Lucas", "k"): only after a number.
+const SCALE_AFTER_NUMBER_ONLY = new Set(['k', 'mi', 'grand', 'grands', 'pau', 'paus', 'luca', 'lucas'])
 // A number followed by one of these counts something other than money.
 const NOT_MONEY_UNITS = [
   'dias', 'dia', 'semanas', 'semana', 'meses', 'mes', 'anos', 'ano', 'days', 'day', 'weeks', 'week', 'months', 'month', 'years', 'year', 'horas', 'hora', 'hours', 'hour', 'h',
@@ -43,7 +47,7 @@ const WORD_VALUES = byWord([
   [200, ['duzentos', 'doscientos']], [300, ['trezentos', 'trescientos']], [400, ['quatrocentos', 'cuatrocientos']], [500, ['quinhentos', 'quinientos']],
   [600, ['seiscentos', 'seiscientos']], [700, ['setecentos', 'setecientos']], [800, ['oitocentos', 'ochocientos']], [900, ['novecentos', 'novecientos']],
 ])
-const WORD_NUMBER = `(?:${anyOf([...Object.keys(WORD_VALUES), ...Object.keys(SCALES).filter((s) => s !== 'k' && s !== 'mi'), 'hundred'])})`
+const WORD_NUMBER = `(?:${anyOf([...Object.keys(WORD_VALUES), ...Object.keys(SCALES).filter((s) => !SCALE_AFTER_NUMBER_ONLY.has(s)), 'hundred'])})`
 const WORDS_RUN = `${WORD_NUMBER}(?:\\s+(?:e\\s+|and\\s+|y\\s+)?${WORD_NUMBER})*`
 const DIGITS = '\\d+(?:[.,]\\d+)*'
 
@@ -63,6 +67,7 @@ interface Expression { value: number, strong: boolean, year: boolean, start: num
 
 /** The amount of money the text speaks of, with "até/less than" and "mais de/over" kept as a bound. */
 export function readAmountBound (text: string): AmountReading | undefined {
+  if (isInstruction(text)) return undefined
   const f = NOT_NUMBERS.reduce((s, re) => s.replace(re, (m) => ' '.repeat(m.length)), fold(text))
   const found = expressions(f)
   const range = rangeOf(f, found)
@@ -95,7 +100,7 @@ function expressions (f: string): Expression[] {
     if (base === undefined) continue
     const rest = g['rest'] === undefined ? 0 : parseRest(g['rest'])
     const value = base * scale + rest
-    const wordsScaled = g['words'] !== undefined && /mil|thousand|hundred|cem|cien|cento|ciento|entos|ientos/.test(g['words'])
+    const wordsScaled = g['words'] !== undefined && (/mil|thousand|hundred|cem|cien|cento|ciento|entos|ientos/.test(g['words']) || g['words'].split(/\s+/).some((w) => SCALES[w] !== undefined))
     // A lone "um", "uma", "one" is an article, not an amount.
     if (g['words'] !== undefined && !wordsScaled && !currency && scale === 1) continue
     const year = scale === 1 && !currency && Number.isInteger(value) && value >= 1900 && value <= 2100

@@ -262,7 +262,7 @@ const CAPITAL_COMPANY = new RegExp(
 // a kind of business, then its name.
 const KIND_THEN_NAME = new RegExp(
   `${NOT_LETTER_BEFORE}(?:uma|um|una|un|an?|my|our|minha|nossa|mi|nuestra|meu|nosso|nuestro)\\s+(?:[${L}-]+\\s+){0,3}?[${L}-]+` +
-  `(?:\\s*(?:[,:–—]|\\s-)\\s*(?:(?:a|o|la|el|the|chamada|chamado|called|named|llamada|llamado)\\s+)?|\\s+(?:chamada|chamado|called|named|llamada|llamado|que se llama|que se chama|se llama|se chama)\\s+)`,
+  '(?:\\s*(?:[,:–—]|\\s-)\\s*(?:(?:a|o|la|el|the|chamada|chamado|called|named|llamada|llamado)\\s+)?|\\s+(?:chamada|chamado|called|named|llamada|llamado|que se llama|que se chama|se llama|se chama)\\s+)',
   'gu')
 // "Bright Smile Dental here, Karen speaking": a business named at a clause start, then "here".
 const COMPANY_HERE = new RegExp(`${CLAUSE_START}(?=[${L}\\d])`, 'gu')

@@ -15,6 +15,25 @@ const ACKS = [
   'not sure', 'im not sure', 'no clue', 'tbh', 'honestly', 'you tell me', 'nao faco ideia', 'sem ideia', 'vc q me diz', 'vc que me diz', 'voce que me diz', 'me diz vc',
   'no lo se', 'no estoy segur[oa]', 'dime tu', 'tu dime', 'mm+', 'la verdad', 'sinceramente', 'honestamente', 'to be honest', 'pra ser sincer[oa]',
   'anyway', 'mesmo assim', 'assim mesmo', 'de todos modos', 'de todas formas', 'igual', 'igualmente',
+  // Not knowing, in any wording: "n faço ideia", "no sé bien la verdad", "honestly no clue".
+  'n sei', 'nao sei dizer', 'nao sei bem', 'nao sei direito', 'nao sei ainda', 'ainda nao sei', 'sei nao viu', 'nem ideia', 'n faco ideia', 'faco ideia nao', 'nao faco a menor ideia',
+  'nao tenho ideia', 'nao tenho nem ideia', 'sem nocao', 'nao faco nem ideia', 'sei la viu', 'sei la mano', 'nao sei te dizer', 'sei nao', 'to na duvida', 'nao decidi', 'nao decidi ainda',
+  'no se bien', 'no sabria decir', 'no sabria', 'no tengo idea', 'no tengo ni idea', 'nose', 'no lo tengo claro', 'no se todavia', 'todavia no se', 'aun no se', 'no se aun',
+  'ni idea', 'no se que decirte', 'no se que decir', 'quien sabe', 'vos decime', 'decime vos', 'vos sabras', 'tu sabras', 'usted digame', 'digame usted',
+  'i dont know', 'i have no idea', 'have no idea', 'no clue', 'no idea', 'i dunno', 'dunno', 'not sure yet', 'beats me', 'hard to say', 'no clue tbh', 'not really sure',
+  'havent decided', 'havent thought about it', 'not decided', 'undecided', 'who knows', 'good question', 'ask me later', 'you tell me', 'vc q sabe', 'vc que sabe', 'voce que sabe',
+  // Confusion and "still there?": a reaction, not an answer.
+  'nao entendi', 'nao entendo', 'n entendi', 'nao entendi nada', 'como e', 'oi', 'hein', 'ue', 'pq', 'por que', 'nao compreendi', 'ta ai', 'ta ai ainda', 'cade', 'alo',
+  'no entiendo', 'no entendi', 'no comprendo', 'no te entiendo', 'como', 'como asi', 'perdon', 'perdona', 'que dices', 'estas ahi', 'sigues ahi', 'hay alguien',
+  'i dont understand', 'dont understand', 'i dont get it', 'dont get it', 'what do you mean', 'wdym', 'sorry', 'pardon', 'come again', 'u there', 'you there', 'are u there',
+  'r u there', 'still there', 'hello', 'anyone', 'hellooo',
+  // Thanks and goodbyes, as leads type them ("brigadaa", "obgg", "valeuu" are collapsed first).
+  'muito obrigad[oa]', 'obrigadao', 'brigadao', 'obg mesmo', 'valeu mesmo', 'vlw mesmo', 'flw', 'falou', 'falow', 'tmj', 'tamo junto', 'tchau', 'tchauzinho', 'xau', 'ate mais',
+  'ate logo', 'ate breve', 'abraco', 'abracos', 'abs', 'bjs', 'beijos', 'bj', 'boa semana', 'bom fim de semana', 'perfeito', 'top', 'joia', 'show de bola', 'demais', 'otimo',
+  'mil gracias', 'muchas gracias', 'muchisimas gracias', 'gracias igual', 'gracias de todas formas', 'chau', 'chao', 'ciao', 'adios', 'hasta luego', 'hasta pronto', 'nos vemos',
+  'saludos', 'perfecto', 'genial', 'listo', 'entendido', 'de acuerdo', 'buenisimo', 'barbaro', 'joya', 'por nada',
+  'bye', 'bye bye', 'goodbye', 'good bye', 'see ya', 'see you', 'cya', 'later', 'thanks a lot', 'thanks so much', 'thank u', 'thanku', 'tysm', 'many thanks', 'cheers',
+  'np', 'no problem', 'no worries', 'great', 'awesome', 'nice', 'perfect', 'ok cool', 'sounds good', 'will do', 'noted', 'understood', 'makes sense', 'ah ok', 'oh ok', 'i see',
 ]
 const GREETINGS = [
   'oi+', 'ola', 'ola tudo bem', 'oi tudo bem', 'tudo bem', 'tudo bom', 'e ai', 'eae', 'alo', 'bom dia', 'boa tarde', 'boa noite', 'hi', 'hey', 'hello', 'helo', 'hiya', 'yo',
@@ -29,7 +48,15 @@ const GREETING = new RegExp(`^(?:${GREETINGS.map((p) => p.replace(/ /g, '\\s+'))
 /** Nothing but acknowledgement, laughter, yes/no, "I told you", a greeting, emoji or punctuation. */
 export function isFiller (text: string): boolean {
   const p = plain(text).replace(/'/g, '')
-  return p === '' || FILLER.test(p)
+  return p === '' || FILLER.test(p) || FILLER.test(collapseRepeats(p))
+}
+
+/**
+ * Letters typed over and over, as chat stretches a word: "valeuuu" → "valeu", "brigadaa" →
+ * "brigada", "obgg" → "obg", "byee" → "bye". Three or more become one; a doubled last letter one.
+ */
+export function collapseRepeats (text: string): string {
+  return text.replace(/(\p{L})\1{2,}/gu, '$1').replace(/(\p{L})\1(?![\p{L}])/gu, '$1')
 }
 
 /** A greeting alone: "oi", "bom dia!", "hola, buenas tardes". */
@@ -58,7 +85,7 @@ const QUESTION_START = new RegExp(`^(?:${anyOf(QUESTION_WORDS)})${WORD_END}(?!\\
 // A topic alone ("preço?", "pricing", "e os valores") asks about it.
 const TOPIC_ALONE = /^(?:(?:e|and|y)\s+(?:o|a|os|as|the|el|la|los|las)\s+)?(?:preco|precos|valor|valores|pricing|price|prices|precio|precios|custo|custos|cost|costs|costo|plano|planos|plans|planes|mensalidade|desconto|descontos|discount|discounts|descuento|descuentos)$/u
 // What may open a question without being its first word ("oi, quanto custa"); "what", "que" may not be skipped.
-const OPENERS = [...GREETINGS, ...ACKS.filter((a) => !/^(?:what|huh|hein|que|como assim|so|entao|e agora|e ai|e entao|y ahora|y entonces|entonces|and now|now what|what now|so what now)$/.test(a))]
+const OPENERS = [...GREETINGS, ...ACKS.filter((a) => !/^(?:what|huh|hein|que|como|como assim|como asi|como e|por que|pq|ue|cade|so|entao|e agora|e ai|e entao|y ahora|y entonces|entonces|and now|now what|what now|so what now)$/.test(a))]
 const LEADING_FILLER = new RegExp(`^(?:(?:${OPENERS.sort((a, b) => b.length - a.length).map((p) => p.replace(/ /g, '\\s+')).join('|')})[\\s,.!]+)+`, 'u')
 
 /** A question to the bot: a sentence ending in "?", or opening with a question word or a wish to know. */
@@ -87,7 +114,17 @@ const INSTRUCTION_PATTERNS = [
   '\\bahora\\s+eres\\b', '\\ba\\s+partir\\s+de\\s+ahora,?\\s+(?:eres|tu|vas)\\b', '(?:^|[.!\\n]\\s*|\\b(?:ahora|por favor)\\s+)(?:actua|comportate)\\s+como\\b',
   '\\bfinge\\s+(?:ser|que)\\b', '\\bnuevas\\s+instrucciones\\b',
   '(?:^|\\n)\\s*(?:system|assistant|developer|sistema)\\s*:', '</?\\s*(?:system|lead_message|assistant|user|instructions?|prompt|im_start|im_end)\\s*>', '\\[/?(?:system|inst)\\]', '<\\|im_(?:start|end)\\|>',
-  '^\\s*#{2,}\\s*(?:instruction|system)',
+  '^\\s*#{2,}\\s*(?:instruction|system|new|nov[ao]s?|nuev[ao]s?|rules|regras|reglas|comando|command|prompt|override|admin)',
+  '<<\\s*/?\\s*sys\\s*>>', '</?s>', '\\[/?(?:inst|sys|system_prompt)\\]', '<\\|(?:system|user|assistant|endoftext|begin_of_text|start_header_id|end_header_id|eot_id)\\|>',
+  '(?:^|\\n)\\s*(?:user|human|usuario|ai|bot|model)\\s*:\\s*\\S.*\\n\\s*(?:assistant|ai|bot|model|sistema|system)\\s*:',
+  '\\b(?:new|novo|nova|novos|novas|nuevo|nueva|nuevos|nuevas)\\s+(?:command|commands|comando|comandos|rules|regras|reglas|orders|ordens|ordenes|directive|diretiva|directiva|persona|role|papel|rol)\\b',
+  '\\bfrom\\s+now\\s+on\\b[^.!?\\n]{0,40}\\b(?:you|respond|reply|answer|only|always|never|act|talk|speak|write|say)\\b',
+  '\\b(?:a\\s+partir\\s+de\\s+agora|de\\s+agora\\s+em\\s+diante|daqui\\s+pra\\s+frente)\\b[^.!?\\n]{0,40}\\b(?:voce|vc|responda|responde|fale|fala|escreva|aja|seja|sera|vai|so|apenas|sempre|nunca)\\b',
+  '\\b(?:a\\s+partir\\s+de\\s+ahora|desde\\s+ahora|de\\s+ahora\\s+en\\s+adelante)\\b[^.!?\\n]{0,40}\\b(?:eres|tu|vos|respondes|responde|responderas|contesta|hablas|habla|escribe|vas|seras|solo|siempre|nunca|actua)\\b',
+  '\\b(?:olvida|olvide|olviden|olvidate\\s+de|forget|esqueca|esquece|ignore|ignora|ignorar|disregard)\\s+(?:todo|tudo|everything|all)\\s+(?:lo\\s+|o\\s+)?(?:anterior|acima|above|before|previous|prior|que\\s+te\\s+dije|de\\s+antes)\\b',
+  '\\b(?:set|change|update|mark|register|cadastre|cadastra|registre|registra|marque|marca|mude|muda|altere|coloque|ponha|pon|pone|cambia|cambie|establece|registra|guarda)\\s+(?:my|o\\s+meu|meu|a\\s+minha|minha|mi|el|o|a)?\\s*(?:budget|orcamento|presupuesto|score|pontuacao|puntaje|stage|status|etapa|estado)\\s+(?:to|as|para|como|em|en|=)\\b',
+  '\\b(?:reply|respond|answer|responda|responde|contesta|conteste)\\s+(?:only|just|apenas|so|solo|solamente|unicamente)\\s+(?:with|com|con|in|em|en)\\b',
+  '\\b(?:admin|root|sudo)\\s+(?:access|acesso|acceso|mode|modo)\\b', '\\bacesso\\s+(?:de\\s+)?admin', '\\bacceso\\s+(?:de\\s+)?admin', '\\bdan\\b[^\\n]{0,20}\\bmode\\b', '\\byou\\s+are\\s+dan\\b',
 ]
 const INSTRUCTION = new RegExp(INSTRUCTION_PATTERNS.join('|'), 'mu')
 
