@@ -53,6 +53,8 @@ function leadWords (input: BrainInput, said: string): string[] {
 }
 
 function groundedFields (fields: Readonly<Record<string, string>>, playbook: Playbook, leadTexts: readonly string[], fromModel: boolean): Record<string, string> {
+  // The scripted brain reads only what the lead wrote, with the same rules (scripted-brain.ts).
+  if (!fromModel) return { ...fields }
   const out: Record<string, string> = {}
   for (const [key, value] of Object.entries(fields)) {
     const choice = playbook.qualification.fields.find((f) => f.key === key)?.choices !== undefined

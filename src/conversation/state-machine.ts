@@ -133,7 +133,7 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
   if (analysis.intent === 'wants_human') return handoff(base, 'wants_human', [say(playbook.texts.handoff)], playbook, false)
   if (state.stage === 'disqualified') return afterTheEnd(base, analysis, answer, playbook)
   // A job seeker's "need" or a vendor's "meeting" are what makes them off-target: nothing of theirs is kept.
-  if (analysis.disqualify !== undefined) return disqualify({ ...base, fields: state.fields }, analysis.disqualify, playbook)
+  if (analysis.disqualify !== undefined) return disqualify({ ...base, fields: withoutNeed(state.fields) }, analysis.disqualify, playbook)
   if (analysis.intent === 'wants_meeting') {
     const qualified = isQualified(playbook, fields)
     const t = handoff(base, 'wants_meeting', [say(playbook.texts.meeting)], playbook, qualified)
@@ -178,6 +178,12 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
     stalls,
   }
   return { next, actions }
+}
+
+/** An off-target lead's "need" (a job, a clinic appointment) is not one: n8n and the team should not read it as such. */
+function withoutNeed (fields: Readonly<Record<string, string>>): Record<string, string> {
+  const { need: _need, ...rest } = fields
+  return rest
 }
 
 /** A short, polite closing for a lead the team does not sell to, and lead_disqualified with why. */
@@ -254,7 +260,8 @@ function afterTheEnd (base: ConversationState, analysis: TurnAnalysis, answer: s
   if (analysis.intent === 'asks_question' && answer !== '' && !isOutOfScope(answer, playbook)) {
     return { next: base, actions: answer === lastBotText(base) ? NO_ACTIONS : [{ type: 'reply', text: boundReply(answer, playbook.limits.max_reply_chars) }] }
   }
-  if (analysis.filler === true || analysis.intent === 'not_interested') {
+  // A closing word, or the lead saying again why they are off-target ("sou só universitária").
+  if (analysis.filler === true || analysis.intent === 'not_interested' || (base.stage === 'disqualified' && analysis.disqualify !== undefined)) {
     // An "ok" after our goodbye needs no answer: a second goodbye would be the same text twice.
     return { next: base, actions: lastBotText(base) === goodbye ? NO_ACTIONS : [{ type: 'reply', text: goodbye }] }
   }

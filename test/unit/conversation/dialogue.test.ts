@@ -104,6 +104,12 @@ describe('when the bot\'s part is over', () => {
     expect(t.actions).toEqual([{ type: 'reply', text: 'Os planos são mensais.' }])
   })
 
+  it('a lead who says again why they are off-target ("sou só universitária") gets the goodbye, not a person', () => {
+    const t = leadTurn(closed, { intent: 'other', disqualify: 'student' })
+    expect(replyOf(t)?.text).toBe('Eu que agradeço! Até mais. 👋')
+    expect(t.actions.some((a) => a.type === 'handoff')).toBe(false)
+  })
+
   it('anything else goes to a person, so nothing the lead wrote is lost', () => {
     const t = leadTurn(closed, { intent: 'gives_info', fields: { need: 'na verdade quero sim' } })
     expect(t.actions).toContainEqual({ type: 'handoff', reason: 'wrote_after_close' })
@@ -111,6 +117,11 @@ describe('when the bot\'s part is over', () => {
 })
 
 describe('leads the team does not sell to', () => {
+  it('keep nothing of what made them off-target: the turn\'s fields and a "need" read earlier', () => {
+    const t = leadTurn(st({ stage: 'qualifying', fields: { need: 'reschedule my appointment' } }), { disqualify: 'wrong_number', fields: { name: 'Oops' } })
+    expect(t.next.fields).toEqual({})
+  })
+
   it('a job seeker gets the playbook\'s closing for that reason and lead_disqualified, never lead_qualified', () => {
     const everything = { name: 'Bia', company: 'Nenhuma', need: 'emprego', email: 'bia@x.com' }
     const t = leadTurn(st({ stage: 'qualifying' }), { disqualify: 'job_seeker', fields: everything, intent: 'asks_question' })
