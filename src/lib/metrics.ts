@@ -75,7 +75,7 @@ export function createMetrics () {
     }),
     replies: new Counter({
       name: 'sdr_replies_total',
-      help: 'Bot replies: sent, failed after retries, suppressed because a human took the conversation',
+      help: 'Bot replies: sent, failed after retries, suppressed because a human took the conversation, cut_short when the lead wrote or a human took over between its messages',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
