@@ -2,6 +2,7 @@
 export { readAmount, readAmountBound, type AmountReading, type Bound } from './amount.js'
 export { readChoice, type ChoiceOptions, type ChoiceSpec } from './choice.js'
 export { normalizePhone, readEmail, readPhone } from './contact.js'
+export { fitsField } from './fits.js'
 export { isGrounded, type GroundingOptions } from './grounding.js'
 export { readIntroduction, type Introduction } from './introduction.js'
 export { readNeed } from './need.js'

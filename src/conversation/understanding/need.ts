@@ -1,4 +1,5 @@
 import { anyOf, fold, foldAligned } from './text.js'
+import { isTimeOrMoney } from './time-or-money.js'
 import { isFiller, isInstruction, isQuestion } from './utterance.js'
 
 // What the lead wants to solve: "preciso automatizar o atendimento no WhatsApp" → "automatizar o
@@ -60,7 +61,8 @@ function needIn (sentence: string): string | undefined {
     const start = m.index + m[0].length
     const rest = sentence.slice(start).replace(TAIL, '').trim()
     // "we need to" keeps its verb ("qualify leads faster"), "preciso de" its object ("um CRM").
-    if (rest.length < 3 || REQUEST.test(fold(rest)) || VAGUE.test(fold(rest)) || isQuestion(rest) || isFiller(rest)) continue
+    // "preciso pra já", "necesito unos 2 mil": a timeline or a budget, not what to solve.
+    if (rest.length < 3 || REQUEST.test(fold(rest)) || VAGUE.test(fold(rest)) || isQuestion(rest) || isFiller(rest) || isTimeOrMoney(rest)) continue
     return rest.length > 200 ? `${rest.slice(0, 200).replace(/\s+\S*$/, '')}…` : rest
   }
   return undefined

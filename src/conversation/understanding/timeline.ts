@@ -57,7 +57,7 @@ const UNIT_MONTHS: ReadonlyArray<readonly [RegExp, number]> = [
 const UPPER = ['ate', 'em ate', 'dentro de', 'no maximo', 'within', 'in less than', 'less than', 'up to', 'no more than', 'hasta', 'en menos de', 'menos de', 'como maximo', 'en hasta']
 const DURATION = new RegExp(
   `(?<![\\p{L}])(?<cue>(?:${anyOf([...UPPER, 'em', 'daqui a', 'daqui', 'nos proximos', 'in', 'in the next', 'over the next', 'en', 'en los proximos', 'dentro de los proximos'])})\\s+)?` +
-  `(?:(?:uns|umas|unos|unas|about|around|like|roughly|some|cerca de|mais ou menos|aproximadamente|aprox|alrededor de|tipo)\\s+)?` +
+  '(?:(?:uns|umas|unos|unas|about|around|like|roughly|some|cerca de|mais ou menos|aproximadamente|aprox|alrededor de|tipo)\\s+)?' +
   `(?<n>\\d+(?:[.,]\\d+)?|${anyOf(Object.keys(NUMBERS))})\\s+(?<unit>dias?|days?|semanas?|weeks?|mes|meses|months?|anos?|years?)(?![\\p{L}])`, 'u')
 const NO_DATE_RE = new RegExp(`(?<![\\p{L}])(?:${anyOf(NO_DATE)})(?![\\p{L}])`, 'u')
 const FIXED_RE = FIXED.map(([months, phrases]) => [months, new RegExp(`(?<![\\p{L}])(?:${anyOf(phrases)})(?![\\p{L}])`, 'u')] as const)
