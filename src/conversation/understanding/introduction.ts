@@ -31,7 +31,7 @@ const SOFT_NAME_CUES = [
   'sou', 'sou o', 'sou a', 'eu sou', 'eu sou o', 'eu sou a', 'aqui e', 'aqui e o', 'aqui e a', 'aqui eh o', 'aqui eh a', 'aqui quem fala e', 'aqui quem fala e o',
   'aqui quem fala e a', 'quem fala e', 'quem fala e o', 'quem fala e a', "i'm", 'im', 'i am', 'this is', 'soy', 'soy el', 'soy la', 'yo soy', 'habla', 'le habla', 'te habla',
   'les habla', 'aqui es', 'me presento soy', 'les saluda', 'te saluda', 'te escribe', 'le escribe', 'les escribe', 'quien escribe es', 'quien te escribe es',
-  'quien habla es', 'quien te habla es', 'aqui quem escreve e', 'quem escreve e', 'aqui escreve',
+  'quien habla es', 'quien te habla es', 'aqui quem escreve e', 'quem escreve e', 'aqui escreve', 'fala a', 'fala o', 'aqui fala a', 'aqui fala o', 'quem ta falando e',
 ]
 const GREETING_LEAD = '(?:(?:oi|ola|hi|hey|hello|hola|bom dia|boa tarde|boa noite|buenos dias|buenas tardes|buenas noches|buenas|good morning|good afternoon|good evening|e ai|opa|tudo bem|prazer)[\\s,!.]*)*'
 const CLAUSE_START = `(?:^|[\\n.!?;,:(]\\s*|\\s-\\s)\\s*${GREETING_LEAD}`
@@ -49,6 +49,8 @@ const HERE_AFTER = new RegExp(`^\\s*,?\\s*(?:here|aqui|falando|speaking|hablando
 const NAME_STOPS = new Set([...NAME_STOP, ...NOT_NAME_WORDS, ...OWNER_ROLES, ...AREA_ROLES, ...TRAILING_ROLES, ...BUSINESS_WORDS])
 // A spoken introduction has no commas: "te cuento soy Camila Rojas trabajo en…". Mid-sentence, only a capitalised name.
 const MIDDLE_NAME = new RegExp(`${NOT_LETTER_BEFORE}(?:sou|eu sou|soy|yo soy|i'm|i am|aqui e|aqui es)(?:\\s+(?:o|a|el|la))?\\s+`, 'gu')
+// "Leads from Instagram": where something comes from, not who.
+const PLATFORMS = /^(?:instagram|insta|facebook|fb|whatsapp|zap|google|linkedin|tiktok|youtube|twitter|x|site|website|web|email|e-mail|ads|google ads|meta|mercado livre|mercado libre|amazon|shopee|ifood|olx)$/
 // "Dr.", "Sra.": a courtesy title is not part of the name.
 const TITLE = /^\s*(?:(?:[Dd]ra?|[Ss]ra?|[Ss]rta|M(?:rs?|s)|[Pp]rofa?|[Ee]ng|[Ii]ng|[Ll]ic(?:da)?)\.\s*|(?:Dra?|Mrs?|Ms|Profa?)\s+(?=\p{Lu}))/u
 // Lower-case words that are not names: participles, gerunds, adverbs ("interessado", "looking", "really").
@@ -148,7 +150,8 @@ function nameBeforeContext (text: string, folded: string, from: number): Span | 
   if (/^\s*[,\n]/.test(after) && (AFTER_NAME.test(after) || SELF_AFTER_NAME.test(after))) return name
   // "haha ok, Kevin from Apex Motors": without the comma, only when a capitalised company follows.
   const from2 = after.match(/^\s+(?:from|de|da|do|del|@)\s+/u)
-  if (from2 !== null && isCapitalised(text.slice(name.end + from2[0].length).trimStart()) && takeCompany(text, name.end + from2[0].length) !== undefined) return name
+  const company = from2 === null || !isCapitalised(text.slice(name.end + from2[0].length)) ? undefined : takeCompany(text, name.end + from2[0].length)
+  if (company !== undefined && !PLATFORMS.test(fold(company))) return name
   // "Mark Lee, sales manager at Pied Piper", "Dave, ops lead @ Greenfield Farms": a name then a job title.
   const comma = after.match(COMMA_ROLE_AFTER)
   if (comma !== null && roleLength(text.slice(name.end + comma[0].length)) !== undefined) return name
@@ -179,6 +182,8 @@ function readRole (text: string, folded: string): Span | undefined {
   for (const m of folded.matchAll(ROLE)) {
     if (!ROLE_ALLOWED_BEFORE.test(folded.slice(Math.max(0, m.index - 30), m.index))) continue
     let end = m.index + m[0].length
+    // "Dona Cida, o bolo…": "Dona"/"Don" before a capitalised name is a courtesy title.
+    if (/^(?:dona|dono|don)$/.test(m[0].trim()) && isCapitalised(text.slice(m.index)) && /^\s+\p{Lu}/u.test(text.slice(end))) continue
     // "gerente de Logística Andina": a capitalised word after "de" that is no department is the company.
     const { area, join } = m.groups ?? {}
     if (area !== undefined && join !== undefined && !AREA_ONLY.test(area) && isCapitalised(text.slice(end - area.length, end))) end -= area.length + join.length
@@ -198,7 +203,7 @@ function readRole (text: string, folded: string): Span | undefined {
 const COMPANY_CUES = [
   'minha empresa e', 'minha empresa se chama', 'nossa empresa e', 'nossa empresa se chama', 'a empresa e', 'a empresa se chama', 'empresa:', 'nome da empresa e', 'nome da empresa:',
   'empresa chamada', 'a empresa chama', 'my company is called', 'our company is called', 'the company is called', 'company is called', 'my company is', 'our company is', 'the company is', "company's name is", 'company name is', 'company:', 'company is', 'company called', 'mi empresa es',
-  'mi empresa se llama', 'nuestra empresa es', 'nuestra empresa se llama', 'la empresa es', 'la empresa se llama', 'empresa llamada', 'trabalho na', 'trabalho no', 'trabalho numa',
+  'mi empresa se llama', 'nuestra empresa es', 'nuestra empresa se llama', 'la empresa es', 'la empresa se llama', 'empresa llamada', 'trabalho na', 'trabalho no',
   'trabalho em', 'trabalho para', 'trabalho pra', 'trabalho pela', 'trabalho pelo', 'trabalhamos na', 'trabalhamos no', 'atuo na', 'atuo no', 'work at', 'work for', 'working at',
   'working for', "i'm with", 'i am with', 'im with', 'employed at', 'employed by', 'trabajo en', 'trabajo para', 'trabajamos en', 'represento a', 'represento o', 'represento la',
   'represento el', 'represento', 'i represent', 'falo da', 'falo do', 'falo pela', 'falo pelo', 'falo em nome da', 'falo em nome do', 'hablo de parte de', 'en nombre de',
@@ -222,7 +227,8 @@ const COMPANY_STOPS = new Set(COMPANY_STOP)
 function companyStart (tokens: readonly Token[]): number | undefined {
   let i = 0
   const next = (): Token | undefined => tokens[i + 1]
-  if (/^(?:the|o|os|el|la|los|las)$/.test(tokens[i]?.folded ?? '') && next() !== undefined) i++
+  // "la Constructora Andes" drops the article; "El Fogón", "The Home Depot" keep it, capitalised as part of the name.
+  if (/^(?:the|o|os|el|la|los|las)$/.test(tokens[i]?.folded ?? '') && next() !== undefined && !(isCapitalised(tokens[i]!.word) && tokens[i]!.word.length > 1 && i === 0 && /^(?:El|La|Los|Las|The)$/.test(tokens[i]!.word) && isCapitalised(next()!.word))) i++
   else if (tokens[i]?.folded === 'a' && next() !== undefined && /^[\p{Lu}\d]/u.test(next()!.word)) i++
   if (/^(?:empresa|company|companhia|compania)$/.test(tokens[i]?.folded ?? '') && next() !== undefined) i++
   return /^(?:um|uma|an?|un|una)$/.test(tokens[i]?.folded ?? '') ? undefined : i
@@ -261,8 +267,8 @@ const CAPITAL_COMPANY = new RegExp(
 // "tenho uma loja de roupas, a Gil Modas", "tengo una ferretería, Ferretería López", "a shop called Bella":
 // a kind of business, then its name.
 const KIND_THEN_NAME = new RegExp(
-  `${NOT_LETTER_BEFORE}(?:uma|um|una|un|an?|my|our|minha|nossa|mi|nuestra|meu|nosso|nuestro)\\s+(?:[${L}-]+\\s+){0,3}?[${L}-]+` +
-  '(?:\\s*(?:[,:–—]|\\s-)\\s*(?:(?:a|o|la|el|the|chamada|chamado|called|named|llamada|llamado)\\s+)?|\\s+(?:chamada|chamado|called|named|llamada|llamado|que se llama|que se chama|se llama|se chama)\\s+)',
+  `${NOT_LETTER_BEFORE}(?:uma|um|numa|num|una|un|an?|my|our|minha|nossa|mi|nuestra|meu|nosso|nuestro)\\s+(?:[${L}-]+\\s+){0,3}?[${L}-]+` +
+  '(?:\\s*(?:[,:–—]|\\s-)\\s*(?:(?:chamada|chamado|called|named|llamada|llamado)\\s+)?|\\s+(?:chamada|chamado|called|named|llamada|llamado|que se llama|que se chama|se llama|se chama)\\s+)',
   'gu')
 // "Bright Smile Dental here, Karen speaking": a business named at a clause start, then "here".
 const COMPANY_HERE = new RegExp(`${CLAUSE_START}(?=[${L}\\d])`, 'gu')
@@ -277,9 +283,13 @@ function companyHere (text: string, folded: string, name: Span | undefined): str
     const company = takeCompany(text, from)
     if (company === undefined) continue
     const end = text.indexOf(company, from) + company.length
-    if (!HERE_AFTER.test(folded.slice(end))) continue
-    const business = fold(company).split(/[^\p{L}\d]+/u).some((w) => BUSINESS_SET.has(w))
-    if (business || (name !== undefined && name.end > end && !fold(company).includes(fold(name.value)))) return company
+    const words = fold(company).split(/[^\p{L}\d]+/u).filter((w) => w !== '')
+    // "Hotel aqui" names a kind of business, not one.
+    if (words.every((w) => BUSINESS_SET.has(w))) continue
+    const nameAfter = name !== undefined && name.end > end && !fold(company).includes(fold(name.value))
+    const business = words.some((w) => BUSINESS_SET.has(w))
+    // "Bright Smile Dental here, …", "Hotel Mar Azul, habla Lucía": the business, then who is writing.
+    if (HERE_AFTER.test(folded.slice(end)) ? business || nameAfter : nameAfter && business && /^\s*[,–—-]/.test(folded.slice(end))) return company
   }
   return undefined
 }
@@ -297,7 +307,8 @@ function readCompany (text: string, folded: string, name: Span | undefined, role
   }
   for (const m of folded.matchAll(KIND_THEN_NAME)) {
     const from = m.index + m[0].length
-    const company = isCapitalised(text.slice(from)) || /^\d/.test(text.slice(from)) ? takeCompany(text, from) : undefined
+    const named = text.slice(from).replace(/^(?:a|o|la|el|the)\s+/u, '')
+    const company = isCapitalised(named) || /^\d/.test(named) ? takeCompany(text, from) : undefined
     if (company !== undefined) return company
   }
   const here = companyHere(text, folded, name)
@@ -311,6 +322,10 @@ function readCompany (text: string, folded: string, name: Span | undefined, role
     const lead = folded.slice(span.end).match(span === name ? AFTER_NAME : AFTER_ROLE)
     const company = lead === null ? undefined : takeCompany(text, span.end + lead[0].length)
     if (company !== undefined) return company
+    // "Jane Doe, VP Marketing, Acme Corp": a title, a separator, then a capitalised company.
+    const separator = span === role ? folded.slice(span.end).match(/^\s*[,|–—]\s*|^\s+-\s+/u) : null
+    const listed = separator === null || !isCapitalised(text.slice(span.end + separator[0].length)) ? undefined : takeCompany(text, span.end + separator[0].length)
+    if (listed !== undefined && (name === undefined || !fold(listed).includes(fold(name.value)))) return listed
   }
   return undefined
 }
@@ -392,6 +407,9 @@ function companyOfTitleLine (text: string, role: Span): string | undefined {
   const lineStart = text.lastIndexOf('\n', start - 1) + 1
   if (text.slice(lineStart, start).trim() !== '') return undefined
   const lineEnd = text.indexOf('\n', role.end)
-  const { company } = readTitleLine(text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd))
-  return company !== undefined && company !== role.value && isAcceptableValue('company', company) && !GENERIC_SET.has(fold(company)) && !PLACE_SET.has(fold(company)) ? company : undefined
+  const line = text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd)
+  // Only a separator after the title ("VP Sales, Nimbus"), never "mecanico y dueño" or "CTO, founder".
+  if (!/^\s*(?:[|–—,@]|-\s|(?:at|na|no|da|do|en|de|of|em)\s)/iu.test(line.slice(role.end - lineStart))) return undefined
+  const { company } = readTitleLine(line)
+  return company !== undefined && company !== role.value && roleLength(company) === undefined && /^[\p{Lu}\d]/u.test(company) && isAcceptableValue('company', company) && !GENERIC_SET.has(fold(company)) && !PLACE_SET.has(fold(company)) ? company : undefined
 }

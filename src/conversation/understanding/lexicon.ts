@@ -5,7 +5,7 @@ export const OWNER_ROLES = [
   'dono', 'dona', 'dueno', 'duena', 'socio', 'socia', 'socio fundador', 'socia fundadora', 'socio-fundador', 'socia-fundadora', 'socio diretor', 'socia diretora', 'socio-diretor',
   'proprietario', 'proprietaria', 'propietario', 'propietaria', 'fundador', 'fundadora', 'cofundador', 'cofundadora', 'co-fundador', 'co-fundadora', 'founder', 'co-founder',
   'cofounder', 'owner', 'co-owner', 'business owner', 'managing partner', 'partner', 'ceo', 'cto', 'cfo', 'coo', 'cmo', 'cio', 'cro', 'cpo', 'cso', 'presidente', 'president',
-  'empresario', 'empresaria', 'presidenta', 'vicepresidenta', 'gerenta', 'subgerenta', 'svp', 'evp', 'general manager', 'gerente geral', 'gerente general',
+  'empresario', 'empresaria', 'presidenta', 'vicepresidenta', 'gerenta', 'subgerenta', 'general manager', 'gerente geral', 'gerente general',
   'practice manager', 'office manager', 'store manager', 'branch manager', 'shop owner', 'store owner', 'mecanico', 'mecanica', 'tecnico', 'tecnica', 'broker', 'chief executive officer', 'chief technology officer', 'chief operating officer', 'chief marketing officer', 'chief financial officer',
   // Professions a small-business lead names as their role ("sou arquiteta e sócia").
   'arquiteto', 'arquiteta', 'arquitecto', 'arquitecta', 'architect', 'advogado', 'advogada', 'abogado', 'abogada', 'lawyer', 'attorney', 'medico', 'medica', 'doctor',
@@ -38,6 +38,8 @@ export const AREAS = [
   'brand', 'demand generation', 'demand gen', 'revenue', 'revenue operations', 'revops', 'growth marketing', 'digital marketing', 'product marketing', 'general', 'office',
   'project', 'program', 'systems', 'infrastructure', 'security', 'fleet', 'ventas', 'operaciones', 'producto', 'finanzas', 'atencion al cliente', 'soporte', 'proyectos',
   'ingenieria', 'innovacion', 'datos', 'desarrollo de negocios', 'alianzas', 'cuentas', 'contenido', 'mercadeo', 'flota', 'seguridad', 'postventa', 'clientes',
+  // Words before an English title: "Medical Director", "Creative Director", "Practice Manager".
+  'medical', 'clinical', 'creative', 'art', 'technical', 'commercial', 'managing', 'regional', 'national', 'country', 'district', 'store', 'branch', 'practice', 'executive',
   // Short department names, read as written in titles ("head of CX", "VP Sales").
   'cx', 'ux', 'ui', 'qa', 'pr', 'bd', 'cs', 'ai', 'ia', 'ml', 'seo', 'crm', 'devops', 'customer experience', 'experiencia do cliente', 'experiencia del cliente', 'experiencia',
   'client services', 'client success', 'member services', 'patient experience', 'revenue operations', 'sales operations', 'sales ops', 'marketing operations', 'people ops',
@@ -108,7 +110,9 @@ export const NAME_STOP = [
   'available', 'disponivel', 'disponible', 'interested', 'sure', 'certain', 'certo', 'certa', 'seguro', 'segura', 'afraid', 'based', 'located', 'localizado', 'responsible',
   'in', 'on', 'at', 'of', 'for', 'by', 'as', 'como', 'uma', 'um', 'una', 'un', 'an', 'meu', 'minha', 'my', 'mi', 'seu', 'sua', 'your', 'tu', 'su', 'outra', 'outro', 'otro',
   'otra', 'another', 'other', 'mais', 'more', 'mas', 'menos', 'less', 'muito', 'much', 'very', 'muy', 'sim', 'nao', 'yes', 'not', 'si', 'back', 'de volta', 'again', 'denovo',
-  'novamente', 'ainda', 'still', 'todavia', 'oi', 'ola', 'hi', 'hello', 'hola', 'hey', 'bom', 'boa', 'good', 'buen', 'buena', 'buenos', 'buenas', 'dia', 'tarde', 'noite',
+  'novamente', 'ainda', 'still', 'todavia', 'mucho', 'mucha', 'muchos', 'muchas', 'siempre', 'sempre', 'always', 'nunca', 'never', 'about', 'back', 'poco', 'pouco',
+  'bastante', 'seguido', 'cuando', 'quando', 'when', 'if', 'so', 'tanto', 'later', 'depois', 'despues', 'luego', 'customers', 'clients', 'clientes', 'leads', 'users', 'usuarios',
+  'people', 'everyone', 'everybody', 'todos', 'todo mundo', 'oi', 'ola', 'hi', 'hello', 'hola', 'hey', 'bom', 'boa', 'good', 'buen', 'buena', 'buenos', 'buenas', 'dia', 'tarde', 'noite',
 ]
 
 /** Words that name a kind of business: a "name" holding one is a company ("Bright Smile Dental here"). */

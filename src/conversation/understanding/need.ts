@@ -14,6 +14,10 @@ const NEED_CUES = [
   'perdemos', 'estamos perdendo', 'a gente perde', 'nao conseguimos', 'nao damos conta de', 'nao damos conta', 'temos muitos', 'recebemos',
   'we keep', 'we get', 'we cant', "we can't", 'we cannot', "we're missing", 'we are missing', 'we miss', 'we lose', "we're losing", 'we are losing',
   'estamos perdiendo', 'no damos abasto con', 'no damos abasto', 'no podemos', 'tenemos muchos', 'recibimos',
+  // Spoken: "é o seguinte a gente recebe muita mensagem…", "lo que pasa es que…", "the thing is…".
+  'e o seguinte', 'o negocio e o seguinte', 'o lance e que', 'acontece que', 'a gente recebe', 'a gnt recebe', 'a gente tem muito', 'a gente tem muita', 'a gente nao consegue',
+  'a gente nao da conta', 'lo que pasa es que', 'el tema es que', 'lo que necesitamos es', 'lo que queremos es', 'lo que buscamos es', 'what we need is', 'what we want is',
+  'the thing is', 'the issue is', 'our issue is', 'o que a gente precisa e', 'o que a gente quer e', 'o que precisamos e', 'o que queremos e',
   'we need to', 'we need', 'i need to', 'i need', 'we want to', 'we want', 'i want to', 'i want', "we'd like to", "i'd like to", 'we would like to', 'i would like to',
   "we're looking for", 'we are looking for', "i'm looking for", 'i am looking for', 'looking for', "we're looking to", 'we are looking to', 'looking to', "we're trying to",
   'we are trying to', 'trying to', 'our problem is that', 'the problem is that', 'our problem is', 'the problem is', 'our goal is', 'the goal is', 'help with', 'help us', 'struggling with', 'struggling to',
@@ -33,8 +37,10 @@ const REQUESTS = [
 ]
 const NEGATION_BEFORE = /(?:^|\s)(?:nao|no|not|don't|dont|do not|doesn't|nunca|never|ya no|nem)\s+(?:\S+\s+)?$/
 const CUE = new RegExp(`(?<![\\p{L}])(?:${anyOf(NEED_CUES)})(?![\\p{L}])\\s*`, 'gu')
+// A customer's own errand, not a business need: "reschedule my appointment", "remarcar minha consulta".
+const PERSONAL_ERRAND = '(?:reschedule|cancel|move|change|book|confirm|check|remarcar|reagendar|desmarcar|cancelar|mudar|marcar|confirmar|cambiar|mover|reprogramar|anular)\\s+(?:my|minha|meu|mi|mis|minhas|meus|the|a|o|la|el)\\s+(?:appointment|appt|consulta|cita|horario|reserva|reservation|booking|order|pedido|turno|visit|visita|exame|examen|entrega|delivery)'
 // "quero sair" is leaving; "quero sair do Excel" is a need.
-const REQUEST = new RegExp(`^(?:a\\s+|to\\s+|de\\s+|em\\s+)?(?:${anyOf(REQUESTS)}|sair(?:\\s+(?:da|dessa|desta|de)\\s+(?:sua\\s+)?(?:lista|base|newsletter|grupo|cadastro|mailing))?(?!\\s+d[aoe]))(?![\\p{L}])`, 'u')
+const REQUEST = new RegExp(`^(?:a\\s+|to\\s+|de\\s+|em\\s+)?(?:${anyOf(REQUESTS)}|${PERSONAL_ERRAND}|sair(?:\\s+(?:da|dessa|desta|de)\\s+(?:sua\\s+)?(?:lista|base|newsletter|grupo|cadastro|mailing))?(?!\\s+d[aoe]))(?![\\p{L}])`, 'u')
 // Too vague to be a need: "preciso de ajuda", "I need something".
 const VAGUE = /^(?:uma |um |some |una |un )?(?:ajuda|help|ayuda|algo|something|isso|this|that|eso|esto|informacao|info|uma coisa|a thing|una cosa|voces|vcs|you|ustedes)$/
 const TAIL = /[\s,;:]*(?:,?\s*(?:por favor|please|pls|obrigad[oa]|thanks|gracias|valeu))?[\s.!,;:]*$/iu

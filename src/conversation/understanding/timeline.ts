@@ -69,6 +69,8 @@ export function readTimelineBound (text: string): TimelineReading | undefined {
   // Chat shorthand: "mes q vem" is "mes que vem", "prox mes" is "proximo mes".
   const f = fold(text).replace(/[^\p{L}\d.,\s]+/gu, ' ').replace(/\s+/g, ' ').trim()
     .replace(/(?<![\p{L}])(?:q|qe|ke)(?![\p{L}])/gu, 'que').replace(/(?<![\p{L}])prox(?![\p{L}])/gu, 'proximo')
+    // "2k a month", "500 reais por mês": a rate of money, not a date.
+    .replace(/(\d\s*(?:k|mil|grand|reais|reales|bucks|dollars|dolares|pesos|usd|brl|euros)?|(?<![\p{L}])(?:k|mil|grand|reais|reales|bucks|dollars|dolares|pesos|usd|brl|euros))\s+(?:a|an|per|por|al|ao|each|every|um|uma|cada)\s+(?:month|mes|week|semana|year|ano)(?![\p{L}])/gu, '$1')
   if (NO_DATE_RE.test(f)) return { months: Infinity, bound: 'about' }
   const duration = f.match(DURATION)
   if (duration?.groups !== undefined) {
