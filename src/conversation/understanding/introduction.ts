@@ -251,8 +251,8 @@ function takeCompany (text: string, from: number): string | undefined {
     if (!keeps) break
     end = token.end
   }
-  // "Acme S.A." keeps the abbreviation's last dot.
-  if (text[end] === '.' && /\b\p{L}\.\p{L}$/u.test(text.slice(first.start, end))) end++
+  // "Acme S.A.", "Nimbus Cloud Inc." keep the abbreviation's last dot.
+  if (text[end] === '.' && (/\b\p{L}\.\p{L}$/u.test(text.slice(first.start, end)) || /\s(?:Inc|Co|Corp|Ltd|Ltda|Cia|S\.?A|Bros)$/u.test(text.slice(first.start, end)))) end++
   const value = text.slice(first.start, end)
   const key = fold(value)
   return PLACE_SET.has(key) || GENERIC_SET.has(key) || AREA_ONLY.test(key) || !isAcceptableValue('company', value) ? undefined : value

@@ -9,7 +9,7 @@ import { collapseRepeats } from './utterance.js'
 const GLUE = new Set([
   'preciso', 'precisamos', 'precisaria', 'need', 'needed', 'it', 'we', 'i', 'quero', 'queria', 'quiero', 'necesito', 'necesitamos', 'lo', 'la', 'o', 'a', 'the', 'pra', 'para',
   'for', 'by', 'em', 'en', 'in', 'de', 'do', 'da', 'of', 'ja', 'ya', 'mais', 'mas', 'more', 'ideally', 'idealmente', 'se', 'si', 'if', 'possivel', 'posible', 'possible', 'tipo',
-  'like', 'uns', 'umas', 'unos', 'unas', 'about', 'around', 'maybe', 'talvez', 'quizas', 'acho', 'creo', 'think', 'seria', 'would', 'be', 'ate', 'hasta', 'up', 'to', 'under',
+  'el', 'los', 'las', 'os', 'as', 'like', 'uns', 'umas', 'unos', 'unas', 'about', 'around', 'maybe', 'talvez', 'quizas', 'acho', 'creo', 'think', 'seria', 'would', 'be', 'ate', 'hasta', 'up', 'to', 'under',
   'menos', 'less', 'than', 'que', 'over', 'no', 'maximo', 'max', 'minimo', 'at', 'most', 'least', 'prob', 'probably', 'provavelmente', 'probablemente', 'mes', 'month', 'mo',
   'por', 'per', 'al', 'ao', 'a', 'reais', 'real', 'rs', 'r', 'dolares', 'dollars', 'usd', 'pesos', 'bucks', 'mil', 'k', 'grand', 'thousand', 'orcamento', 'budget',
   'presupuesto', 'mensal', 'monthly', 'mensual', 'tranquilo', 'reales', 'euros', 'libras', 'contos', 'pila', 'pilas', 'pau', 'paus', 'luca', 'lucas', 'grands',

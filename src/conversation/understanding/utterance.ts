@@ -32,7 +32,7 @@ const ACKS = [
   'ate logo', 'ate breve', 'abraco', 'abracos', 'abs', 'bjs', 'beijos', 'bj', 'boa semana', 'bom fim de semana', 'perfeito', 'top', 'joia', 'show de bola', 'demais', 'otimo',
   'mil gracias', 'muchas gracias', 'muchisimas gracias', 'gracias igual', 'gracias de todas formas', 'chau', 'chao', 'ciao', 'adios', 'hasta luego', 'hasta pronto', 'nos vemos',
   'saludos', 'perfecto', 'genial', 'listo', 'entendido', 'de acuerdo', 'buenisimo', 'barbaro', 'joya', 'por nada',
-  'bye', 'bye bye', 'goodbye', 'good bye', 'see ya', 'see you', 'cya', 'later', 'thanks a lot', 'thanks so much', 'thank u', 'thanku', 'tysm', 'many thanks', 'cheers',
+  'thx a lot', 'thanks a ton', 'ty so much', 'thank you so much', 'thank you very much', 'obrigado mesmo', 'gracias de verdad', 'bye', 'bye bye', 'goodbye', 'good bye', 'see ya', 'see you', 'cya', 'later', 'thanks a lot', 'thanks so much', 'thank u', 'thanku', 'tysm', 'many thanks', 'cheers',
   'np', 'no problem', 'no worries', 'great', 'awesome', 'nice', 'perfect', 'ok cool', 'sounds good', 'will do', 'noted', 'understood', 'makes sense', 'ah ok', 'oh ok', 'i see',
 ]
 const GREETINGS = [
@@ -117,12 +117,12 @@ const INSTRUCTION_PATTERNS = [
   '^\\s*#{2,}\\s*(?:instruction|system|new|nov[ao]s?|nuev[ao]s?|rules|regras|reglas|comando|command|prompt|override|admin)',
   '<<\\s*/?\\s*sys\\s*>>', '</?s>', '\\[/?(?:inst|sys|system_prompt)\\]', '<\\|(?:system|user|assistant|endoftext|begin_of_text|start_header_id|end_header_id|eot_id)\\|>',
   '(?:^|\\n)\\s*(?:user|human|usuario|ai|bot|model)\\s*:\\s*\\S.*\\n\\s*(?:assistant|ai|bot|model|sistema|system)\\s*:',
-  '\\b(?:new|novo|nova|novos|novas|nuevo|nueva|nuevos|nuevas)\\s+(?:command|commands|comando|comandos|rules|regras|reglas|orders|ordens|ordenes|directive|diretiva|directiva|persona|role|papel|rol)\\b',
-  '\\bfrom\\s+now\\s+on\\b[^.!?\\n]{0,40}\\b(?:you|respond|reply|answer|only|always|never|act|talk|speak|write|say)\\b',
-  '\\b(?:a\\s+partir\\s+de\\s+agora|de\\s+agora\\s+em\\s+diante|daqui\\s+pra\\s+frente)\\b[^.!?\\n]{0,40}\\b(?:voce|vc|responda|responde|fale|fala|escreva|aja|seja|sera|vai|so|apenas|sempre|nunca)\\b',
-  '\\b(?:a\\s+partir\\s+de\\s+ahora|desde\\s+ahora|de\\s+ahora\\s+en\\s+adelante)\\b[^.!?\\n]{0,40}\\b(?:eres|tu|vos|respondes|responde|responderas|contesta|hablas|habla|escribe|vas|seras|solo|siempre|nunca|actua)\\b',
+  '\\b(?:new|novo|nova|novos|novas|nuevo|nueva|nuevos|nuevas)\\s+(?:command|commands|comando|comandos|rules|regras|reglas|orders|ordens|ordenes|directive|diretiva|directiva|persona|role|papel|rol)\\s*(?::|->|=>|=|—)',
+  '\\bfrom\\s+now\\s+on,?\\s+(?:you|u|only|always|never|reply|respond|answer|act|talk|speak|write|say|ignore|forget)\\b',
+  '\\b(?:a\\s+partir\\s+de\\s+agora|de\\s+agora\\s+em\\s+diante|daqui\\s+pra\\s+frente),?\\s+(?:voce|vc|tu|responda|responde|fale|escreva|aja|seja|ignore|esqueca|(?:so|apenas|sempre|nunca)\\s+(?:responda|responde|fale|fala|escreva|diga|use))\\b',
+  '\\b(?:a\\s+partir\\s+de\\s+ahora|desde\\s+ahora|de\\s+ahora\\s+en\\s+adelante),?\\s+(?:eres|tu|vos|sos|respondes|responde|responderas|contesta|contestas|hablas|escribe|escribes|seras|actua|ignora|olvida|(?:solo|siempre|nunca)\\s+(?:responde|respondes|contesta|contestas|habla|hablas|escribe|di|dices))\\b',
   '\\b(?:olvida|olvide|olviden|olvidate\\s+de|forget|esqueca|esquece|ignore|ignora|ignorar|disregard)\\s+(?:todo|tudo|everything|all)\\s+(?:lo\\s+|o\\s+)?(?:anterior|acima|above|before|previous|prior|que\\s+te\\s+dije|de\\s+antes)\\b',
-  '\\b(?:set|change|update|mark|register|cadastre|cadastra|registre|registra|marque|marca|mude|muda|altere|coloque|ponha|pon|pone|cambia|cambie|establece|registra|guarda)\\s+(?:my|o\\s+meu|meu|a\\s+minha|minha|mi|el|o|a)?\\s*(?:budget|orcamento|presupuesto|score|pontuacao|puntaje|stage|status|etapa|estado)\\s+(?:to|as|para|como|em|en|=)\\b',
+  '\\b(?:set|change|update|mark|register|cadastre|cadastra|registre|registra|marque|marca|mude|muda|altere|coloque|ponha|pon|pone|cambia|cambie|establece|registra|guarda)\\s+(?:my|o\\s+meu|meu|a\\s+minha|minha|mi|el|o|a)?\\s*(?:budget|orcamento|presupuesto|score|pontuacao|puntaje|stage|status|etapa|estado)\\s+(?:to|as|para|como|em|en|a|=)\\b',
   '\\b(?:reply|respond|answer|responda|responde|contesta|conteste)\\s+(?:only|just|apenas|so|solo|solamente|unicamente)\\s+(?:with|com|con|in|em|en)\\b',
   '\\b(?:admin|root|sudo)\\s+(?:access|acesso|acceso|mode|modo)\\b', '\\bacesso\\s+(?:de\\s+)?admin', '\\bacceso\\s+(?:de\\s+)?admin', '\\bdan\\b[^\\n]{0,20}\\bmode\\b', '\\byou\\s+are\\s+dan\\b',
 ]
