@@ -11,7 +11,7 @@ const words = (list: string): string[] => list.split(/\s+/).filter((w) => w !== 
 export const TELLTALE: Record<Base, readonly string[]> = {
   pt: words(`
     oi oie ola opa eai ai bom boa boas noite manha amanha hoje ontem cedo agora ainda depois ja logo entao
-    obrigado obrigada obrigadao brigado brigada brigadao obg valeu  blz beleza flw abraco abs
+    obrigado obrigada obrigadao brigado brigada brigadao obg valeu vlw blz beleza flw falou tmj tchau abraco abs
     tudo td bem muito muita muitos muitas mto mt mais pouco tambem tb tbm talvez sim nao n nn ne pq pfv pfvr
     voce voces vc vcs eu ele ela eles elas meu minha meus minhas seu sua seus suas nosso nossa dele dela
     isso isto esse essa desse dessa nesse nessa aquele aquilo um uma uns umas num numa na nas da das dos
@@ -30,7 +30,7 @@ export const TELLTALE: Record<Base, readonly string[]> = {
   `),
   en: words(`
     hi hello hey hiya morning afternoon evening night good great nice cool awesome sure maybe yes yeah yep
-    nope thanks thank thx ty please pls plz sorry cheers mate
+    nope thanks thank thx ty please pls plz sorry cheers mate sup wassup whatsup
     the an and or i im i'm id i'd ill i'll ive i've you u ur your you're youre we we're were our us my
     is are am be been was it its it's this that these those there here what whats what's when where which
     who why how does did dont don't doesnt doesn't didnt  cant can't can could would should will wont
@@ -56,7 +56,7 @@ export const TELLTALE: Record<Base, readonly string[]> = {
     quiero quiere quieres quisiera necesito necesitamos necesita puedo puede pueden  tengo tiene tienen
     tenemos tienes hago hacer hace hacen hablar hablo habla escribir escribas escribeme escribime escribirme
     deja dejen mandame mandes pasame pasas enviame borren borrar interesa gusta gustaria gusto entiendo
-    estoy estan va   llamo llama llamas llamame llamar llamada llamen creo ayuda ayudar
+    estoy estan va   llamo llama llamas llamame llamar llamada llamen llaman dicen decime dime creo ayuda ayudar
     precio precios cuesta tarjeta  pesos descuento prueba    sirve
     nombre correo mensaje mensajes recibir tienda tiendas  empleados ventas compras encargado dueno
     duena jefe asesor reunion cita demostracion presentacion propuesta factura soporte espanol mexico
