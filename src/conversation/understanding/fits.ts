@@ -33,7 +33,8 @@ const NO_NEED = [
   'nao sei', 'n sei', 'nem sei', 'sei la', 'sei nao', 'faco ideia', 'faco a menor ideia', 'nem ideia', 'sem ideia', 'nao tenho ideia', 'nao faco', 'vc q sabe', 'vc que sabe',
   'voce que sabe', 'vcs que sabem', 'me indicaram', 'me indicou', 'me falaram de', 'me mandaram', 'vi o anuncio', 'vi um anuncio', 'vi no instagram', 'so curiosidade',
   "don't know", 'dont know', 'do not know', 'no idea', 'no clue', 'dunno', 'idk', 'not sure', 'you tell me', 'told me to', 'recommended you', 'saw your ad', 'saw an ad',
-  'who knows', 'beats me', 'just curious',
+  'who knows', 'beats me', 'just curious', 'check you out', 'checking you out', 'check u out', 'checking u out', 'just browsing', 'just looking', 'just exploring',
+  'so olhando', 'so dando uma olhada', 'dando uma olhada', 'so conhecendo', 'conhecer vcs', 'conhecer voces', 'solo mirando', 'curioseando', 'solo conociendo',
   'no se', 'nose', 'ni idea', 'no tengo idea', 'no sabria', 'no lo se', 'quien sabe', 'vos decime', 'decime vos', 'dime tu', 'tu dime', 'me recomendaron', 'me pasaron',
   'me dijeron', 'vi el anuncio', 'vi un anuncio', 'no estoy segur',
 ]

@@ -35,7 +35,8 @@ describe('fitsField', () => {
     // need: don't know, in any wording
     ['need', 'n faço ideia'], ['need', 'no se bien la verdad'], ['need', 'honestly no clue, my partner told me to check u out'], ['need', 'nem sei'], ['need', 'sei lá'],
     ['need', 'nao sei direito, me indicaram vcs'], ['need', 'vc q sabe'], ['need', 'vos decime'], ['need', 'nose'], ['need', 'dunno'], ['need', 'not sure'],
-    ['need', 'idk tbh'], ['need', 'não faço a menor ideia'], ['need', 'ni idea la verdad'], ['need', 'no sabría decirte'], ['need', "I don't know yet"], ['need', 'beats me lol'],
+    ['need', 'my partner told me to check u out'], ['need', 'me indicaram vcs'], ['need', 'just checking you out'], ['need', 'só dando uma olhada'],
+    ['need', 'vi o anúncio de vcs no insta'], ['need', 'a friend recommended you'], ['need', 'me recomendaron ustedes'], ['need', 'idk tbh'], ['need', 'não faço a menor ideia'], ['need', 'ni idea la verdad'], ['need', 'no sabría decirte'], ['need', "I don't know yet"], ['need', 'beats me lol'],
     // need: a timeline or a budget
     ['need', 'lo mas rapido posible'], ['need', 'en un par de meses'], ['need', 'pra ja'], ['need', 'preciso pra já'], ['need', 'uns 2 mil'], ['need', 'asap'],
     ['need', 'next quarter'], ['need', 'mes q vem'], ['need', 'under 1k'], ['need', 'around 3 grand'], ['need', 'unos 800 reales al mes'], ['need', 'no rush really'],
