@@ -17,7 +17,8 @@ export function createGuardedBrain (brain: Brain, scripted: Brain): Brain {
     name: brain.name,
     async analyze (input) {
       const said = input.messages.join('\n')
-      const language = detectLeadLanguage(said, input.state.language)
+      // "Estúdio Duarte" answering "which company?" is a name, whatever language its words look like.
+      const language = isProperNounOnly(said) ? input.state.language : detectLeadLanguage(said, input.state.language)
       const guarded: BrainInput = { ...input, language }
       const result = await brain.analyze(guarded)
       return await guard(result, guarded, said, scripted)
@@ -44,6 +45,12 @@ async function guard (result: BrainResult, input: BrainInput, said: string, scri
     ...disqualification(playbook, said),
   }
   return { ...result, analysis }
+}
+
+/** A few capitalised words and nothing else: a name or a company, which tells no language. */
+function isProperNounOnly (text: string): boolean {
+  const words = text.trim().split(/\s+/)
+  return words.length <= 4 && words.every((w) => /^[\p{Lu}\d][\p{L}\d&.'-]*$/u.test(w) || /^(da|de|do|dos|das|del|la|e|y|&)$/.test(w))
 }
 
 /** What the lead wrote that a value may come from: this turn and the earlier turns the brain saw. */

@@ -93,6 +93,12 @@ export const DEFAULT_TEXTS = {
     en: 'I think someone on our team can help you better. I\'m passing the conversation to them, and they\'ll answer here shortly.',
     es: 'Creo que una persona de nuestro equipo puede ayudarte mejor. Le paso la conversación y te responderá por aquí en breve.',
   },
+  /** A thank-you after the first: "Obrigada, Maria!" at every turn reads like a machine. */
+  noted: {
+    'pt-BR': 'Anotado!',
+    en: 'Got it!',
+    es: '¡Anotado!',
+  },
   /** Before the same question asked a second time (the lead answered something else). */
   retry: {
     'pt-BR': 'Só para eu seguir:',
@@ -181,6 +187,7 @@ export const playbookSchema = z.preprocess(withLocalizedTexts, z.object({
     disqualified: localized.default(DEFAULT_TEXTS.disqualified),
     goodbye: localized.default(DEFAULT_TEXTS.goodbye),
     stalled: localized.default(DEFAULT_TEXTS.stalled),
+    noted: localized.default(DEFAULT_TEXTS.noted),
     retry: localized.default(DEFAULT_TEXTS.retry),
     choose: localized.default(DEFAULT_TEXTS.choose),
   }),

@@ -215,7 +215,10 @@ function nextReply (state: ConversationState, base: ConversationState, turn: Tur
   const opening: string[] = []
   if (state.stage === 'new') opening.push(text(playbook.texts.greeting))
   if (turn.answer !== '') opening.push(turn.answer)
-  else if (turn.fieldsChanged && state.stage !== 'new') opening.push(text(playbook.texts.acknowledge))
+  else if (turn.fieldsChanged && state.stage !== 'new') {
+    const thanks = text(playbook.texts.acknowledge)
+    opening.push(lastBotText(state)?.startsWith(thanks) === true ? text(playbook.texts.noted) : thanks)
+  }
 
   const listed = ask.choices !== undefined && (state.askedCounts[ask.key] ?? 0) > 0
   const asIs = text(ask.question)
@@ -260,8 +263,10 @@ function afterTheEnd (base: ConversationState, analysis: TurnAnalysis, answer: s
   if (analysis.intent === 'asks_question' && answer !== '' && !isOutOfScope(answer, playbook)) {
     return { next: base, actions: answer === lastBotText(base) ? NO_ACTIONS : [{ type: 'reply', text: boundReply(answer, playbook.limits.max_reply_chars) }] }
   }
-  // A closing word, or the lead saying again why they are off-target ("sou só universitária").
-  if (analysis.filler === true || analysis.intent === 'not_interested' || (base.stage === 'disqualified' && analysis.disqualify !== undefined)) {
+  // A closing word, or an off-target lead saying more about themselves ("não tenho empresa, sou estudante"):
+  // only a message that tells something a seller could use (a company, a need, a contact) goes to a person.
+  const toldSomething = Object.keys(sanitizeFields(playbook, analysis.fields)).length > 0 && analysis.disqualify === undefined
+  if (analysis.filler === true || analysis.intent === 'not_interested' || (base.stage === 'disqualified' && !toldSomething)) {
     // An "ok" after our goodbye needs no answer: a second goodbye would be the same text twice.
     return { next: base, actions: lastBotText(base) === goodbye ? NO_ACTIONS : [{ type: 'reply', text: goodbye }] }
   }

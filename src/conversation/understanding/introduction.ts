@@ -1,6 +1,7 @@
 import {
   AREA_ROLES, AREAS, BUSINESS_WORDS, COMPANY_STOP, GENERIC_COMPANIES, NAME_STOP, OWNER_ROLES, PARTICLE_SURNAMES, PLACES, ROLE_ADJECTIVES, SURNAMES, TRAILING_ROLES,
 } from './lexicon.js'
+import { readAmountBound } from './amount.js'
 import { anyOf, fold, foldAligned, titleCase } from './text.js'
 import { deniesCompany, isAcceptableValue, isInstruction, isNameLike, NOT_NAME_WORDS } from './utterance.js'
 
@@ -381,9 +382,14 @@ function roleLength (line: string): number | undefined {
 
 // ---- all together -----------------------------------------------------------------------------------
 
+/** "Acima de R$ 5.000", "up to $2k": a budget answer, however its words look like "Name de Company". */
+function isShortAmount (text: string): boolean {
+  return text.trim().split(/\s+/).length <= 5 && readAmountBound(text)?.explicit === true
+}
+
 /** Name, role and company the lead gave about themselves; a field not said is absent. */
 export function readIntroduction (text: string): Introduction {
-  if (isInstruction(text)) return {}
+  if (isInstruction(text) || isShortAmount(text)) return {}
   const original = text.normalize('NFC')
   const folded = foldAligned(original).replace(/[’`]/g, "'")
   const signature = readSignature(original)

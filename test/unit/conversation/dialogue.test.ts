@@ -64,6 +64,12 @@ describe('a lead who gives nothing, turn after turn', () => {
 })
 
 describe('never the same text twice in a row', () => {
+  it('thanks by name once, then a short "Anotado!" while the thanks would repeat', () => {
+    const state = st({ stage: 'qualifying', askedField: 'company', askedCounts: { name: 1, company: 1 }, fields: { name: 'Maria' }, history: [{ role: 'bot', text: 'Obrigada, Maria!\n\nMaria, de qual empresa você fala?', at: T0 }] })
+    const t = leadTurn(state, { fields: { company: 'Acme' }, intent: 'gives_info' })
+    expect(replyOf(t)?.text).toBe('Anotado!\n\nQual é o seu cargo por lá?')
+  })
+
   it('rewords a question that would repeat the last message word for word', () => {
     const last = 'Maria, de qual empresa você fala?'
     const state = st({ stage: 'qualifying', askedField: 'name', askedCounts: { name: 1 }, fields: { name: 'Maria' }, history: [{ role: 'bot', text: last, at: T0 }] })
