@@ -5,9 +5,12 @@
 // OPENAI_TIMEOUT_MS, OPENAI_MAX_TOKENS, read as src/config.ts reads them) selects a model; without a
 // key the scripted brain answers.
 import { writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from '../src/config.js'
+import { DEFAULT_PLAYBOOK_URL, loadPlaybook } from '../src/conversation/playbook.js'
+import { untranslatedTexts } from '../src/conversation/playbook-languages.js'
 import { loadPricing, priceOf, type Price } from './eval/pricing.js'
 import type { BrainSettings } from './eval/run-scenario.js'
 import { EVAL_BURST_DEBOUNCE_MS, EVAL_DEBOUNCE_MS, runSuite } from './eval/run-suite.js'
@@ -123,6 +126,12 @@ if (args.json !== undefined) {
 
 const limits = brain.kind === 'model' ? thresholds.model : thresholds.scripted
 const problems = checkAbsolute(scorecard, limits.absolute)
+// A text missing one of the playbook's `languages` makes leads of that language read the playbook's own.
+const evaluated = await loadPlaybook(args.playbook !== undefined ? resolve(ROOT, args.playbook) : DEFAULT_PLAYBOOK_URL)
+const gaps = untranslatedTexts(evaluated)
+process.stdout.write(`Languages (${(evaluated.languages ?? [evaluated.language]).join(', ')}): ${gaps.length === 0 ? 'every text has each' : `${gaps.length} text(s) missing one`}\n`)
+for (const g of gaps) process.stdout.write(`  ✗ ${g}\n`)
+problems.push(...gaps.map((g) => `untranslated: ${g}`))
 process.stdout.write(`Thresholds (${args.thresholds}, ${brain.kind}): ${problems.length === 0 ? 'met' : 'MISSED'}\n`)
 for (const p of problems) process.stdout.write(`  ✗ ${p}\n`)
 if (baseline !== undefined) {

@@ -33,6 +33,7 @@ describe('npm run eval', () => {
     expect(r.stdout).toMatch(/policy violations\s+0/)
     expect(r.stdout).toMatch(/Thresholds \(evals\/thresholds.json, scripted\): met/)
     expect(r.stdout).toMatch(/no regression/)
+    expect(r.stdout).toMatch(/Languages \(pt-BR, en, es\): every text has each/)
     expect(scorecardSchema.parse(JSON.parse(readFileSync(out, 'utf8'))).results.map((x) => x.id).sort()).toEqual(['opt-out-sair', 'typical-b2b-whatsapp-pt'])
   }, 60_000)
 
@@ -46,6 +47,17 @@ describe('npm run eval', () => {
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/VIOLATION private_notes/)
     expect(r.stdout).toMatch(/Thresholds .*: MISSED/)
+  }, 60_000)
+
+  it('exits 1, naming each text, when a text lacks one of the playbook\'s languages', async () => {
+    const playbook = readFileSync(`${ROOT}playbooks/default.yaml`, 'utf8').replace('    es: ¡Hola! Soy {persona}, de MrDom. 😊\n', '')
+    expect(playbook).not.toContain('¡Hola! Soy {persona}')
+    const path = join(dir, 'gap.yaml')
+    writeFileSync(path, playbook)
+    const r = await evalCli(['--playbook', path, '--filter', 'opt-out-sair'])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/Languages \(pt-BR, en, es\): 1 text\(s\) missing one/)
+    expect(r.stdout).toMatch(/✗ texts\.greeting: no es/)
   }, 60_000)
 
   it('exits 2 on a bad option, with the usage', async () => {
