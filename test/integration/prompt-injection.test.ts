@@ -91,7 +91,8 @@ describe('prompt injection: only the state machine acts', () => {
     })
     const ref = newRef()
     const replies: string[] = []
-    for (const text of INJECTIONS) replies.push(await turn(pipeline, ref, text))
+    // The lead says who she is, then only instructions: those tell nothing about her (guarded-brain.ts).
+    for (const text of ['Oi, sou a Lia', INJECTIONS[0]!, INJECTIONS[2]!]) replies.push(await turn(pipeline, ref, text))
 
     expect(pipeline.openai!.completions()).toHaveLength(3)
     expect(workflowsCalled(pipeline)).toEqual([])
@@ -132,7 +133,8 @@ describe('prompt injection: only the state machine acts', () => {
       await workflowsArrive(pipeline, workflows.length)
       expect(workflowsCalled(pipeline)).toEqual(workflows)
       expect(toggles(pipeline, ref)).toBe(toggled)
-      expect(pipeline.chatwoot.conversation(ref).customAttributes['sdr_stage']).toBe(stage)
+      // No attribute is written when nothing was learned: the conversation then stays where it starts, qualifying.
+      expect(pipeline.chatwoot.conversation(ref).customAttributes['sdr_stage'] ?? 'qualifying').toBe(stage)
       expect(pipeline.chatwoot.conversation(ref).labels).not.toContain(playbook.labels.qualified)
     })
 
