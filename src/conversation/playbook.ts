@@ -83,9 +83,9 @@ export const DEFAULT_TEXTS = {
   },
   /** Said once to a lead whose part with the bot is over and who writes a closing word ("ok, obrigada"). */
   goodbye: {
-    'pt-BR': 'Eu que agradeço! Até mais. 👋',
-    en: 'Thank you! Take care. 👋',
-    es: '¡Gracias a ti! Hasta luego. 👋',
+    'pt-BR': 'Tudo certo, obrigada pela conversa! Até mais. 👋',
+    en: 'All right, thanks for the chat! Take care. 👋',
+    es: '¡Perfecto, gracias por la conversación! Hasta luego. 👋',
   },
   /** The bot asked several times without getting anywhere: it offers a person instead of asking again. */
   stalled: {

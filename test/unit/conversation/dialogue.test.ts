@@ -99,7 +99,7 @@ describe('when the bot\'s part is over', () => {
 
   it('a closing word gets one short goodbye, not the questions again', () => {
     const t = leadTurn(closed, { filler: true })
-    expect(replyOf(t)?.text).toBe('Eu que agradeço! Até mais. 👋')
+    expect(replyOf(t)?.text).toBe('Tudo certo, obrigada pela conversa! Até mais. 👋')
     expect(t.next.stage).toBe('disqualified')
     const again = leadTurn(afterSending(t), { filler: true })
     expect(again.actions).toEqual([])
@@ -112,7 +112,7 @@ describe('when the bot\'s part is over', () => {
 
   it('a lead who says again why they are off-target ("sou só universitária") gets the goodbye, not a person', () => {
     const t = leadTurn(closed, { intent: 'other', disqualify: 'student' })
-    expect(replyOf(t)?.text).toBe('Eu que agradeço! Até mais. 👋')
+    expect(replyOf(t)?.text).toBe('Tudo certo, obrigada pela conversa! Até mais. 👋')
     expect(t.actions.some((a) => a.type === 'handoff')).toBe(false)
   })
 
