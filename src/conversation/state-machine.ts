@@ -1,6 +1,7 @@
 import { budgetExhausted } from './costs.js'
 import { disqualifiedReply, disqualifyingValue } from './disqualify.js'
 import { businessHoursOf, inLeadLanguage, leadText, type FieldSpec, type Localized, type Playbook } from './playbook.js'
+import { speakingLanguage } from './playbook-languages.js'
 import { isQualified, nextField, sanitizeFields } from './qualification.js'
 import type { Action, Choice, ConversationState, HandoffReason, MachineInput, Stage, Transition, TurnAnalysis, Workflow } from './types.js'
 
@@ -84,7 +85,7 @@ function withOpeningHours (lead: Action[], state: ConversationState, playbook: P
   if (hours === undefined || hours.isOpen(at)) return lead
   const opens = hours.nextOpening(at)
   if (opens === undefined) return lead
-  const note = leadText(playbook, playbook.texts.out_of_hours, state, { next_open: hours.describe(opens, state.language) })
+  const note = leadText(playbook, playbook.texts.out_of_hours, state, { next_open: hours.describe(opens, speakingLanguage(playbook, state.language)) })
   // Not cut to max_reply_chars: the lead must read both the handoff and when to expect an answer.
   return lead.map((a) => a.type === 'reply' ? { ...a, text: `${a.text}\n\n${note}` } : a)
 }
