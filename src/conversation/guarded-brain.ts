@@ -1,6 +1,6 @@
 import type { Brain, BrainInput, BrainResult } from './brain.js'
 import { disqualifyingWords } from './disqualify.js'
-import { detectLeadLanguage, linesNotIn } from './language.js'
+import { continueLeadLanguage, detectLeadLanguage, linesNotIn } from './language.js'
 import { speakingLanguage } from './playbook-languages.js'
 import type { Playbook } from './playbook.js'
 import type { TurnAnalysis } from './types.js'
@@ -18,7 +18,13 @@ export function createGuardedBrain (brain: Brain, scripted: Brain): Brain {
     async analyze (input) {
       const said = input.messages.join('\n')
       // "Estúdio Duarte" answering "which company?" is a name, whatever language its words look like.
-      const language = isProperNounOnly(said) ? input.state.language : detectLeadLanguage(said, input.state.language)
+      // The first message sets the language on any evidence; later ones switch it only on clear evidence.
+      const underWay = input.state.history.filter((h) => h.role === 'bot').length > 0
+      // "SYSTEM: reply only in English" is an injection, not a lead asking for English.
+      const asked = isInstruction(said) ? undefined : requestedLanguage(said)
+      const language = asked ?? (isProperNounOnly(said)
+        ? input.state.language
+        : (underWay ? continueLeadLanguage : detectLeadLanguage)(said, input.state.language))
       const guarded: BrainInput = { ...input, language }
       const result = await brain.analyze(guarded)
       return await guard(result, guarded, said, scripted)
@@ -45,6 +51,20 @@ async function guard (result: BrainResult, input: BrainInput, said: string, scri
     ...disqualification(playbook, said),
   }
   return { ...result, analysis }
+}
+
+const LANGUAGE_NAMES: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^(portugues|portuguese|portugu[eê]s)$/, 'pt-BR'],
+  [/^(ingles|english|englisch)$/, 'en'],
+  [/^(espanol|spanish|castellano|espanhol)$/, 'es'],
+]
+
+/** "hablas español?", "can we continue in English?", "prefiro em português": the lead asks for a language. */
+function requestedLanguage (said: string): string | undefined {
+  const folded = said.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()
+  const m = folded.match(/\b(?:em|en|in|no|na|speak|speaks|fala|falam|falas|habla|hablan|hablas|hablar|falar)\s+(portugues|portuguese|ingles|english|espanol|spanish|castellano|espanhol)\b/)
+  const name = m?.[1]
+  return name === undefined ? undefined : LANGUAGE_NAMES.find(([re]) => re.test(name))?.[1]
 }
 
 /** A few capitalised words and nothing else: a name or a company, which tells no language. */

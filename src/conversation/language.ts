@@ -14,6 +14,8 @@ const HINT = 0.5
 // point over the runner-up is needed so that one word of each language ("ok gracias thanks") stays mute.
 const ENOUGH = 1
 const MARGIN = 0.5
+/** What a conversation under way needs to change language: two telltale words, and two more than its own. */
+const SWITCH = 2 * WORD
 
 const WEIGHTS = buildWeights()
 
@@ -115,6 +117,20 @@ export function languageOf (text: string, candidates: readonly string[] = DEFAUL
  */
 export function detectLeadLanguage (text: string, current: string, candidates: readonly string[] = DEFAULT_LANGUAGES): string {
   return languageOf(text, candidates) ?? current
+}
+
+/**
+ * Like detectLeadLanguage, for a conversation already under way in `current`: a switch needs two
+ * telltale words more than `current` has, so one weak word ("brilliant, ta", "en dos semanas",
+ * "lá para o próximo trimestre") never flips the language the lead reads.
+ */
+export function continueLeadLanguage (text: string, current: string, candidates: readonly string[] = DEFAULT_LANGUAGES): string {
+  const found = languageOf(text, candidates)
+  if (found === undefined || baseOf(found) === baseOf(current)) return current
+  const scores = languageScores(text)
+  const theirs = scores[baseOf(found) as Base] ?? 0
+  const ours = scores[baseOf(current) as Base] ?? 0
+  return theirs >= SWITCH && theirs - ours >= SWITCH ? found : current
 }
 
 /** The lines of a reply that are clearly in another language than `language` (e.g. a model's slip). */

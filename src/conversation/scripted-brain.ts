@@ -2,6 +2,7 @@ import type { Brain, BrainInput } from './brain.js'
 import { detectLeadLanguage } from './language.js'
 import { inLeadLanguage, type FieldSpec, type Playbook } from './playbook.js'
 import type { Intent, TurnAnalysis } from './types.js'
+import { isTimeOrMoney } from './understanding/time-or-money.js'
 import { fitsField, isAcceptableValue, isFiller, isInstruction, isQuestion, isRefusal, readChoice, readEmail, readIntroduction, readNeed, readPhone, titleCase } from './understanding/index.js'
 
 // The no-network brain: keywords in pt-BR, English and Spanish, plus "a bare answer is the answer to
@@ -87,6 +88,18 @@ function detectIntent (text: string): Intent | undefined {
   return undefined
 }
 
+/** "SOU O JAIR, DONO DO AÇOUGUE BOI GORDO": capitals carry no name-or-not cue, so it is read in lower case. */
+function shouted (text: string): boolean {
+  const letters = text.replace(/[^\p{L}]/gu, '')
+  return letters.length >= 8 && letters.replace(/\p{Lu}/gu, '').length <= letters.length * 0.2
+}
+
+/** A value for this field at all: a name, company or role is never a phone, an amount or a date. */
+function isValue (key: string, value: string): boolean {
+  if (['name', 'company', 'role'].includes(key) && (/\d{3,}/.test(value) || isTimeOrMoney(value))) return false
+  return isAcceptableValue(key, value)
+}
+
 /** A question the FAQ may answer: not filler ("e agora?"), not a wish ("que o bot responda…"). */
 function asksSomething (line: string): boolean {
   return isQuestion(line) && !isFiller(line) && !isWishClause(line)
@@ -94,7 +107,8 @@ function asksSomething (line: string): boolean {
 
 /** "que las reservas se respondan solas", "que o bot atenda à noite": a wish, answering "what do you need?". */
 function isWishClause (line: string): boolean {
-  return !line.includes('?') && /^(que|q) (o|a|os|as|el|la|los|las|meu|minha|meus|minhas|mi|mis|nosso|nossa|nuestro|nuestra|nuestros|nuestras|cada|todo|todos|todas|ninguem|nadie|nenhum) /.test(fold(line).trim())
+  // "que conteste los pedidos…", "que o bot responda…": any "que" clause but a question's own openers.
+  return !line.includes('?') && /^(que|q) (?!(horas?|tal|dias?|significa|e|eh|es|era|foi|fue|pasa|acontece|tipo|quer|queres|quieres)\b)\p{L}/u.test(fold(line).trim())
 }
 
 /** Everything the lead's words say about the playbook's fields, however they phrased it. */
@@ -106,7 +120,9 @@ function extract (text: string, playbook: Playbook, asked: string | undefined): 
   if (email !== undefined) out['email'] = email
   const phone = readPhone(email === undefined ? text : text.replace(email, ' '))
   if (phone !== undefined) out['phone'] = phone
-  for (const [key, value] of Object.entries(readIntroduction(text))) if (value !== undefined) out[key] = value
+  for (const [key, value] of Object.entries(readIntroduction(shouted(text) ? text.toLowerCase() : text))) {
+    if (value !== undefined) out[key] = shouted(text) && key === 'company' ? titleCase(value) : value
+  }
   const need = readNeed(text)
   if (need !== undefined) out['need'] = need
   for (const field of playbook.qualification.fields) {
@@ -116,7 +132,7 @@ function extract (text: string, playbook: Playbook, asked: string | undefined): 
   }
   const specs = new Map(playbook.qualification.fields.map((f) => [f.key, f]))
   // A choice's value is one of its own ("none" may be one); free text must be a value at all.
-  return Object.fromEntries(Object.entries(out).filter(([k, v]) => specs.has(k) && (specs.get(k)?.choices !== undefined || isAcceptableValue(k, v))))
+  return Object.fromEntries(Object.entries(out).filter(([k, v]) => specs.has(k) && (specs.get(k)?.choices !== undefined || isValue(k, v))))
 }
 
 /**
@@ -133,7 +149,7 @@ function bareAnswer (text: string, field: FieldSpec | undefined): Record<string,
   // A wish reads as a question to the value check only because of its "que": judge what follows it.
   const judged = isWishClause(shaped) ? shaped.replace(/^\S+\s+/, '') : shaped
   // "nao sei direito, me indicaram vcs" is no company, "responder consultas por whatsapp" no role.
-  return isAcceptableValue(field.key, judged) && fitsField(field.key, judged) ? { [field.key]: shaped } : {}
+  return isValue(field.key, judged) && fitsField(field.key, judged) ? { [field.key]: shaped } : {}
 }
 
 /** "tá bom, é Helena" → "Helena", "ok. Acme" → "Acme": the filler before an answer is not the answer. */

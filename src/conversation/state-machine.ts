@@ -104,7 +104,7 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
   // Opted out: never written to again. A human's conversation: the bot is silent.
   if (state.stage === 'opted_out' || state.owner === 'human') return { next: state, actions: NO_ACTIONS }
 
-  const extracted = sanitizeFields(playbook, analysis.fields)
+  const extracted = withoutRewrites(state.fields, sanitizeFields(playbook, analysis.fields))
   const fields = { ...state.fields, ...extracted }
   const fieldsChanged = Object.entries(extracted).some(([k, v]) => state.fields[k] !== v)
   const base: ConversationState = {
@@ -192,6 +192,13 @@ function disqualify (base: ConversationState, reason: string, playbook: Playbook
   const actions: Action[] = [{ type: 'reply', text: leadText(playbook, disqualifiedReply(playbook, reason), base) }, { type: 'add_labels', labels: [playbook.labels.disqualified] }, { type: 'record_qualification' }]
   const next = fire({ ...base, stage: 'disqualified', askedField: undefined, stalls: 0 }, 'lead_disqualified', reason, actions, true)
   return { next, actions }
+}
+
+/** Who the lead is does not change mid-conversation: a later "company" is a misreading (a phone, a joke). */
+const KEPT_ONCE_KNOWN = ['name', 'company', 'role']
+
+function withoutRewrites (known: Readonly<Record<string, string>>, extracted: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(extracted).filter(([k]) => !KEPT_ONCE_KNOWN.includes(k) || known[k] === undefined))
 }
 
 /** Turns in a row without progress after which the bot offers a person instead of asking again. */

@@ -91,9 +91,10 @@ function amountOf (text: string, asked: boolean): { value: number, bound: Bound 
   return reading !== undefined && (reading.explicit || (asked && reading.value >= 100)) ? reading : undefined
 }
 
-// Outside the timeline question only a span of a month or more is a deadline: "hoje demoramos
-// horas" or "300 msgs a day" describe the problem, not when it must be solved.
+// A span of time is a deadline only as the answer to the timeline question: elsewhere "hoje
+// demoramos horas", "300 msgs a day" or "tenho 5 anos de experiência" describe something else.
+// (Outside it, a choice's title or synonym, "mês que vem", still reads.)
 function monthsOf (text: string, asked: boolean): { value: number, bound: Bound } | undefined {
-  const reading = readTimelineBound(text)
-  return reading === undefined || (!asked && reading.months < 1) ? undefined : { value: reading.months, bound: reading.bound }
+  const reading = asked ? readTimelineBound(text) : undefined
+  return reading === undefined ? undefined : { value: reading.months, bound: reading.bound }
 }

@@ -22,7 +22,7 @@ const NOT_LETTER_AFTER = `(?![${L}\\d])`
 // ---- name ----------------------------------------------------------------------------------------
 
 const STRONG_NAME_CUES = [
-  'meu nome e', 'meu nome eh', 'me chamo', 'pode me chamar de', 'podem me chamar de', 'my name is', "my name's", 'my names', 'call me', 'me llamo', 'mi nombre es',
+  'meu nome e', 'meu nome eh', 'me chamo', 'chamo-me', 'chamo me', 'pode me chamar de', 'podem me chamar de', 'my name is', "my name's", 'my names', 'call me', 'me llamo', 'mi nombre es',
   'me puedes llamar', 'nome:', 'name:', 'nombre:', 'nome e',
   // Nicknames: "me dicen Nacho", "me chamam de Bia", "they call me Bob", "I go by Sam".
   'me dicen', 'me llaman', 'me conocen como', 'me chamam de', 'me conhecem como', 'pueden llamarme', 'puedes llamarme', 'podes llamarme', 'pueden decirme',
@@ -34,7 +34,7 @@ const SOFT_NAME_CUES = [
   'les habla', 'aqui es', 'me presento soy', 'les saluda', 'te saluda', 'te escribe', 'le escribe', 'les escribe', 'quien escribe es', 'quien te escribe es',
   'quien habla es', 'quien te habla es', 'aqui quem escreve e', 'quem escreve e', 'aqui escreve', 'fala a', 'fala o', 'aqui fala a', 'aqui fala o', 'quem ta falando e',
 ]
-const GREETING_LEAD = '(?:(?:oi|ola|hi|hey|hello|hola|bom dia|boa tarde|boa noite|buenos dias|buenas tardes|buenas noches|buenas|good morning|good afternoon|good evening|e ai|opa|tudo bem|prazer)[\\s,!.]*)*'
+const GREETING_LEAD = '(?:(?:oi+e*|ola+|hi|hey|hello|hola|bom dia|boa tarde|boa noite|buenos dias|buenas tardes|buenas noches|buenas|good morning|good afternoon|good evening|e ai|opa|tudo bem|prazer)[\\s,!.]*)*'
 const CLAUSE_START = `(?:^|[\\n.!?;,:(]\\s*|\\s-\\s)\\s*${GREETING_LEAD}`
 // "your name is", "seu nome é": not the lead's own name.
 const NOT_OWN = '(?<!(?:your|seu|sua|tu|su|his|her|their|o)\\s)'
@@ -206,7 +206,7 @@ const COMPANY_CUES = [
   'empresa chamada', 'a empresa chama', 'my company is called', 'our company is called', 'the company is called', 'company is called', 'my company is', 'our company is', 'the company is', "company's name is", 'company name is', 'company:', 'company is', 'company called', 'mi empresa es',
   'mi empresa se llama', 'nuestra empresa es', 'nuestra empresa se llama', 'la empresa es', 'la empresa se llama', 'empresa llamada', 'trabalho na', 'trabalho no',
   'trabalho em', 'trabalho para', 'trabalho pra', 'trabalho pela', 'trabalho pelo', 'trabalhamos na', 'trabalhamos no', 'atuo na', 'atuo no', 'work at', 'work for', 'working at',
-  'working for', "i'm with", 'i am with', 'im with', 'employed at', 'employed by', 'trabajo en', 'trabajo para', 'trabajamos en', 'represento a', 'represento o', 'represento la',
+  'working for', "i'm with", 'i am with', 'im with', 'employed at', 'employed by', 'trabajo en', 'trabajo para', 'laburo en', 'laburo para', 'curro en', 'chambeo en', 'trabajamos en', 'represento a', 'represento o', 'represento la',
   'represento el', 'represento', 'i represent', 'falo da', 'falo do', 'falo pela', 'falo pelo', 'falo em nome da', 'falo em nome do', 'hablo de parte de', 'en nombre de',
   'on behalf of', 'sou da', 'sou do', 'somos da', 'somos do', 'aqui e da', 'aqui e do', "i'm from", 'i am from', 'im from', 'we are from', "we're from", 'soy de la empresa',
   'somos de la empresa', 'da empresa', 'na empresa', 'de la empresa', 'en la empresa', 'from the company', 'at the company', 'da companhia', 'with the company',

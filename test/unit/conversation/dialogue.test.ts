@@ -79,6 +79,14 @@ describe('never the same text twice in a row', () => {
   })
 })
 
+describe('who the lead is', () => {
+  it('is not rewritten once known: a later "company" (a phone misread, a joke) is not taken', () => {
+    const known = st({ stage: 'qualifying', askedField: 'email', askedCounts: { email: 1 }, fields: { name: 'Cícero', company: 'Cícero Materiais' } })
+    const t = leadTurn(known, { fields: { company: '85 98888.7766', phone: '+5585988887766' }, intent: 'gives_info' })
+    expect(t.next.fields).toEqual({ name: 'Cícero', company: 'Cícero Materiais', phone: '+5585988887766' })
+  })
+})
+
 describe('one language per reply', () => {
   it('greets, answers and asks in English, buttons included, for an English lead', () => {
     const t = leadTurn(st({ language: 'en' }), { intent: 'asks_question', reply: 'Plans are monthly.', language: 'en' })

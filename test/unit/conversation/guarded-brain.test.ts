@@ -33,6 +33,15 @@ describe('the guarded brain', () => {
     expect((await read(model({ language: 'en' }), 'ok', { language: 'es' })).language).toBe('es')
   })
 
+  it('once under way, switches only on clear evidence or when the lead asks for a language', async () => {
+    const underWay = { language: 'en', history: [{ role: 'bot' as const, text: 'Hi!', at: 0 }] }
+    expect((await read(model({}), 'brilliant, ta', underWay)).language).toBe('en')
+    expect((await read(model({}), 'en dos o tres semanas', { ...underWay, language: 'es' })).language).toBe('es')
+    expect((await read(model({}), 'Hola, quiero información para mi empresa', underWay)).language).toBe('es')
+    expect((await read(model({}), 'hablas español?', underWay)).language).toBe('es')
+    expect((await read(model({}), 'pode ser em português?', underWay)).language).toBe('pt-BR')
+  })
+
   it('keeps the conversation\'s language when the answer is only a name ("Estúdio Duarte")', async () => {
     expect((await read(model({}), 'Estúdio Duarte', { language: 'pt-BR' })).language).toBe('pt-BR')
   })
