@@ -63,6 +63,8 @@ const LANGUAGE_NAMES: ReadonlyArray<readonly [RegExp, string]> = [
 function requestedLanguage (said: string): string | undefined {
   const folded = said.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()
   const m = folded.match(/\b(?:em|en|in|no|na|speak|speaks|fala|falam|falas|habla|hablan|hablas|hablar|falar)\s+(portugues|portuguese|ingles|english|espanol|spanish|castellano|espanhol)\b/)
+  // "I don't speak Portuguese" asks for anything but Portuguese: the words around it decide.
+  if (m?.index !== undefined && /\b(dont|don't|do not|cant|can't|nao|no)\s+(\w+\s+)?$/.test(folded.slice(0, m.index))) return undefined
   const name = m?.[1]
   return name === undefined ? undefined : LANGUAGE_NAMES.find(([re]) => re.test(name))?.[1]
 }

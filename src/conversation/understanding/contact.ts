@@ -35,7 +35,7 @@ const BR_NATIONAL = /^[1-9][1-9](?:9\d{8}|[2-9]\d{7})$/
  * A number with "+<country>" is kept in its country; one without is read in `defaultCountry`.
  */
 export function normalizePhone (value: string, defaultCountry = 'BR'): string | undefined {
-  const trimmed = value.trim()
+  const trimmed = withoutCarrierPlaceholder(value.trim())
   if (CPF_SHAPE.test(trimmed)) return undefined
   if (/\p{L}{2,}/u.test(trimmed)) return readPhone(trimmed, defaultCountry)
   const digits = trimmed.replace(/\D/g, '')
@@ -75,8 +75,13 @@ const AFTER_MONEY = /^\s*(?:reais|real|mil|k\b|dolares|dollars|euros|pesos|%|usd
  * The first phone number in the text, as E.164: "(21) 3456-7890", "+55 11 9 8765-4321", "+1 415 555 0100".
  * Dates, CEPs, money and labelled documents ("CPF 123…") are not phones.
  */
+/** "0XX71 98765-4321": the old long-distance form, "XX" standing for the carrier code. */
+function withoutCarrierPlaceholder (text: string): string {
+  return text.replace(/\b0xx(?=\s*\(?\d)/gi, '0')
+}
+
 export function readPhone (text: string, defaultCountry = 'BR'): string | undefined {
-  const source = text.replace(new RegExp(EMAIL.source, 'gu'), ' ').replace(/\bhttps?:\/\/\S+/g, ' ')
+  const source = withoutCarrierPlaceholder(text).replace(new RegExp(EMAIL.source, 'gu'), ' ').replace(/\bhttps?:\/\/\S+/g, ' ')
   for (const match of source.matchAll(CANDIDATE)) {
     const before = fold(source.slice(Math.max(0, match.index - 16), match.index))
     const after = fold(source.slice(match.index + match[0].length, match.index + match[0].length + 8))

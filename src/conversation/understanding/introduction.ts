@@ -31,7 +31,10 @@ const STRONG_NAME_CUES = [
 const SOFT_NAME_CUES = [
   'sou', 'sou o', 'sou a', 'eu sou', 'eu sou o', 'eu sou a', 'aqui e', 'aqui e o', 'aqui e a', 'aqui eh o', 'aqui eh a', 'aqui quem fala e', 'aqui quem fala e o',
   'aqui quem fala e a', 'quem fala e', 'quem fala e o', 'quem fala e a', "i'm", 'im', 'i am', 'this is', 'soy', 'soy el', 'soy la', 'yo soy', 'habla', 'le habla', 'te habla',
-  'les habla', 'aqui es', 'me presento soy', 'les saluda', 'te saluda', 'te escribe', 'le escribe', 'les escribe', 'quien escribe es', 'quien te escribe es',
+  'les habla', 'aqui es', 'me presento soy', 'les saluda', 'te saluda',
+  // A title before the name is not the name: "soy la licenciada Patricia Morales".
+  'soy la licenciada', 'soy el licenciado', 'soy la doctora', 'soy el doctor', 'soy la ingeniera', 'soy el ingeniero', 'soy la dra', 'soy el dr',
+  'sou a doutora', 'sou o doutor', 'sou a dra', 'sou o dr', 'sou a engenheira', 'sou o engenheiro', "i'm dr", 'im dr', 'this is dr', 'te escribe', 'le escribe', 'les escribe', 'quien escribe es', 'quien te escribe es',
   'quien habla es', 'quien te habla es', 'aqui quem escreve e', 'quem escreve e', 'aqui escreve', 'fala a', 'fala o', 'aqui fala a', 'aqui fala o', 'quem ta falando e',
 ]
 const GREETING_LEAD = '(?:(?:oi+e*|ola+|hi|hey|hello|hola|bom dia|boa tarde|boa noite|buenos dias|buenas tardes|buenas noches|buenas|good morning|good afternoon|good evening|e ai|opa|tudo bem|prazer)[\\s,!.]*)*'
@@ -392,7 +395,8 @@ export function readIntroduction (text: string): Introduction {
   if (isInstruction(text) || isShortAmount(text)) return {}
   const original = text.normalize('NFC')
   const folded = foldAligned(original).replace(/[’`]/g, "'")
-  const signature = readSignature(original)
+  // "Hey there - Maria Gonzalez | Operations Director | Lakeside Hotels": a signature on one line.
+  const signature = readSignature(original.includes('|') ? original.replace(/^\s*(?:hey there|hi there|hello|hi|hey|oi|ola|olá|hola)\s*[-–—,:]\s*/iu, '').replace(/\s*\|\s*/g, '\n') : original)
   const name = readName(original, folded)
   const role = readRole(original, folded)
   const company = deniesCompany(original) ? undefined : readCompany(original, folded, name, role) ?? signature.company

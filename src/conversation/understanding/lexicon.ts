@@ -7,6 +7,7 @@ export const OWNER_ROLES = [
   'cofounder', 'owner', 'co-owner', 'business owner', 'managing partner', 'partner', 'ceo', 'cto', 'cfo', 'coo', 'cmo', 'cio', 'cro', 'cpo', 'cso', 'presidente', 'president',
   'empresario', 'empresaria', 'presidenta', 'vicepresidenta', 'gerenta', 'subgerenta', 'general manager', 'gerente geral', 'gerente general',
   'practice manager', 'office manager', 'store manager', 'branch manager', 'shop owner', 'store owner', 'mecanico', 'mecanica', 'tecnico', 'tecnica', 'broker', 'chief executive officer', 'chief technology officer', 'chief operating officer', 'chief marketing officer', 'chief financial officer',
+  'md', 'managing director', 'gm', 'general manager',
   // Professions a small-business lead names as their role ("sou arquiteta e sócia").
   'arquiteto', 'arquiteta', 'arquitecto', 'arquitecta', 'architect', 'advogado', 'advogada', 'abogado', 'abogada', 'lawyer', 'attorney', 'medico', 'medica', 'doctor',
   'dentista', 'dentist', 'corretor', 'corretora', 'realtor', 'contador', 'contadora', 'accountant', 'engenheiro', 'engenheira', 'ingeniero', 'ingeniera', 'psicologo',

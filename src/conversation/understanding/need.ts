@@ -18,7 +18,7 @@ const NEED_CUES = [
   'e o seguinte', 'o negocio e o seguinte', 'o lance e que', 'acontece que', 'a gente recebe', 'a gnt recebe', 'a gente tem muito', 'a gente tem muita', 'a gente nao consegue',
   'a gente nao da conta', 'lo que pasa es que', 'el tema es que', 'lo que necesitamos es', 'lo que queremos es', 'lo que buscamos es', 'what we need is', 'what we want is',
   'the thing is', 'the issue is', 'our issue is', 'o que a gente precisa e', 'o que a gente quer e', 'o que precisamos e', 'o que queremos e',
-  'we need to', 'we need', 'i need to', 'i need', 'we want to', 'we want', 'i want to', 'i want', "we'd like to", "i'd like to", 'we would like to', 'i would like to',
+  'we need to', 'we need', 'i need to', 'i need', 'need to', 'need', 'we want to', 'we want', 'i want to', 'i want', "we'd like to", "i'd like to", 'we would like to', 'i would like to',
   "we're looking for", 'we are looking for', "i'm looking for", 'i am looking for', 'looking for', "we're looking to", 'we are looking to', 'looking to', "we're trying to",
   'we are trying to', 'trying to', 'our problem is that', 'the problem is that', 'our problem is', 'the problem is', 'our goal is', 'the goal is', 'help with', 'help us', 'struggling with', 'struggling to',
   'necesito', 'necesitamos', 'quiero', 'queremos', 'quisiera', 'quisieramos', 'me gustaria', 'nos gustaria', 'buscamos', 'busco', 'estamos buscando', 'estoy buscando',

@@ -14,6 +14,8 @@ const ACKS = [
   'obrigad[oa]', 'obg', 'brigad[oa]', 'thanks', 'thank you', 'thx', 'ty', 'gracias', 'de nada',
   'not sure', 'im not sure', 'no clue', 'tbh', 'honestly', 'you tell me', 'nao faco ideia', 'sem ideia', 'vc q me diz', 'vc que me diz', 'voce que me diz', 'me diz vc',
   'no lo se', 'no estoy segur[oa]', 'dime tu', 'tu dime', 'mm+', 'la verdad', 'sinceramente', 'honestamente', 'to be honest', 'pra ser sincer[oa]',
+  'lo que (?:tu )?digas', 'como (?:tu )?quieras', 'whatever you say', 'o que (?:voce|vc) quiser', 'num sei', 'ainda nao', 'ainda', 'todavia no', 'todavia', 'not yet', 'yet',
+  'aja', 'brilliant', 'cheers', 'lovely', 'great', 'perfect', 'perfeito', 'perfecto', 'genial', 'excelente', 'awesome', 'nice', 'ok then', 'alright then',
   'anyway', 'mesmo assim', 'assim mesmo', 'de todos modos', 'de todas formas', 'igual', 'igualmente',
   // Not knowing, in any wording: "n faço ideia", "no sé bien la verdad", "honestly no clue".
   'n sei', 'nao sei dizer', 'nao sei bem', 'nao sei direito', 'nao sei ainda', 'ainda nao sei', 'sei nao viu', 'nem ideia', 'n faco ideia', 'faco ideia nao', 'nao faco a menor ideia',
@@ -70,7 +72,7 @@ const QUESTION_WORDS = [
   'quanto', 'quantos', 'quantas', 'qto', 'qnto', 'qnt', 'qual', 'quais', 'como', 'quando', 'onde', 'aonde', 'o que', 'oque', 'por que', 'quem', 'sera que', 'e se',
   'voces', 'vcs', 'vc', 'voce', 'tem', 'tem como', 'existe', 'existem', 'da pra', 'da para', 'e possivel', 'posso', 'pode', 'podem', 'consegue', 'conseguem',
   'funciona', 'aceita', 'aceitam', 'integra', 'integram', 'serve', 'me diz', 'me diga', 'me fala', 'me explica', 'me conta', 'me manda', 'me passa',
-  'quero saber', 'queria saber', 'gostaria de saber', 'gostaria de entender', 'quero entender', 'preciso saber', 'queria entender', 'to querendo saber', 'estou querendo saber',
+  'quero saber', 'queria saber', 'gostava de saber', 'gostaria de saber', 'i was wondering', 'wondering if', 'quisiera saber', 'queria preguntar', 'gostaria de entender', 'quero entender', 'preciso saber', 'queria entender', 'to querendo saber', 'estou querendo saber',
   'tenho uma duvida', 'uma duvida', 'duvida', 'me interessa saber', 'queria entender',
   // en
   'how', 'what', 'whats', "what's", 'when', 'where', 'which', 'who', 'why', 'do you', 'do u', 'does', 'did', 'can you', 'can i', 'can we', 'could you', 'could i',
