@@ -11,14 +11,19 @@ export type Rate = z.infer<typeof rateSchema>
 export const RATE_METRICS = ['scenarios', 'fields', 'intents', 'stages', 'replies', 'final_states'] as const
 export type RateMetric = typeof RATE_METRICS[number]
 
-/** The rates of one language's scenarios (by the lead's language, the scenario's `language`). */
-const languageCardSchema = z.object({
+/** The six rates a scorecard has, for the whole run and for each language. */
+const ratesShape = {
   scenarios: rateSchema,
   fields: rateSchema,
   intents: rateSchema,
   stages: rateSchema,
   replies: rateSchema,
   final_states: rateSchema,
+}
+
+/** The rates of one language's scenarios (by the lead's language, the scenario's `language`). */
+const languageCardSchema = z.object({
+  ...ratesShape,
   policy_violations: z.number().int().min(0),
 }).strict()
 export type LanguageCard = z.infer<typeof languageCardSchema>
@@ -29,12 +34,7 @@ export const scorecardSchema = z.object({
   playbook: z.string(),
   generated_at: z.string(),
   duration_ms: z.number().min(0),
-  scenarios: rateSchema,
-  fields: rateSchema,
-  intents: rateSchema,
-  stages: rateSchema,
-  replies: rateSchema,
-  final_states: rateSchema,
+  ...ratesShape,
   policy_violations: z.object({ total: z.number().int().min(0), by_kind: z.record(z.string(), z.number().int().min(0)) }).strict(),
   turns_to_qualify: z.object({ mean: z.number().nullable(), max: z.number().nullable(), conversations: z.number().int().min(0) }).strict(),
   latency_ms: z.object({ p50: z.number(), p95: z.number(), max: z.number(), replies: z.number().int().min(0) }).strict(),
