@@ -12,7 +12,7 @@ export interface AmountReading {
 }
 
 const CURRENCY_BEFORE = ['r$', 'us$', 'u$', '$', '€', '£', 'usd', 'brl', 'eur']
-const CURRENCY_AFTER = ['reais', 'real', 'pila', 'pilas', 'contos', 'dolares', 'dolar', 'dollars', 'dollar', 'bucks', 'euros', 'euro', 'pesos', 'usd', 'brl', 'eur']
+const CURRENCY_AFTER = ['reais', 'real', 'reales', 'conto', 'quid', 'lukas', 'pila', 'pilas', 'contos', 'dolares', 'dolar', 'dollars', 'dollar', 'bucks', 'euros', 'euro', 'pesos', 'usd', 'brl', 'eur']
 // Slang for a thousand: "3 grand", "5 pau" (pt-BR), "dos lucas" (es-AR).
 const SCALES = byWord([[1e3, ['mil', 'k', 'thousand', 'thousands', 'grand', 'grands', 'pau', 'paus', 'luca', 'lucas']], [1e6, ['mi', 'milhao', 'milhoes', 'million', 'millions', 'millon', 'millones']]])
 // Alone these are no amount ("deu pau", "Lucas", "k"): only after a number.

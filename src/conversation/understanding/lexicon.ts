@@ -29,7 +29,7 @@ export const TRAILING_ROLES = [
 ]
 /** Areas a title may be "of": departments, in the three languages. */
 export const AREAS = [
-  'operacoes', 'operacao', 'vendas', 'marketing', 'ti', 'tecnologia', 'tecnologia da informacao', 'produto', 'produtos', 'rh', 'recursos humanos', 'pessoas', 'financas',
+  'customer experience', 'cx', 'customer success', 'customer service', 'customer care', 'experiencia do cliente', 'experiencia del cliente', 'operacoes', 'operacao', 'vendas', 'marketing', 'ti', 'tecnologia', 'tecnologia da informacao', 'produto', 'produtos', 'rh', 'recursos humanos', 'pessoas', 'financas',
   'financeiro', 'comercial', 'compras', 'logistica', 'atendimento', 'atendimento ao cliente', 'suporte', 'sucesso do cliente', 'projetos', 'engenharia', 'inovacao', 'growth',
   'crescimento', 'dados', 'negocios', 'novos negocios', 'parcerias', 'expansao', 'qualidade', 'frota', 'transporte', 'trafego', 'conteudo', 'comunicacao', 'relacionamento',
   'contas', 'canais', 'administrativo', 'administracao', 'juridico', 'contabilidade', 'controladoria', 'estrategia', 'e-commerce', 'ecommerce', 'digital', 'midia', 'design',

@@ -15,6 +15,8 @@ const ACKS = [
   'not sure', 'im not sure', 'no clue', 'tbh', 'honestly', 'you tell me', 'nao faco ideia', 'sem ideia', 'vc q me diz', 'vc que me diz', 'voce que me diz', 'me diz vc',
   'no lo se', 'no estoy segur[oa]', 'dime tu', 'tu dime', 'mm+', 'la verdad', 'sinceramente', 'honestamente', 'to be honest', 'pra ser sincer[oa]',
   'lo que (?:tu )?digas', 'como (?:tu )?quieras', 'whatever you say', 'o que (?:voce|vc) quiser', 'num sei', 'ainda nao', 'ainda', 'todavia no', 'todavia', 'not yet', 'yet',
+  'whatever (?:u|you) think(?: is best)?', 'whatever works', 'lo normal', 'supongo', 'lo normal supongo', 'i guess', 'i suppose', 'acho que sim', 'creo que si',
+  'appreciate (?:ya|you|it)', 'cheers mate', 'mate', 'pana', 'chamo', 'parce', 'wey', 'guey', 'mano', 'cara', 'vei', 'vey',
   'aja', 'brilliant', 'cheers', 'lovely', 'great', 'perfect', 'perfeito', 'perfecto', 'genial', 'excelente', 'awesome', 'nice', 'ok then', 'alright then',
   'anyway', 'mesmo assim', 'assim mesmo', 'de todos modos', 'de todas formas', 'igual', 'igualmente',
   // Not knowing, in any wording: "n faço ideia", "no sé bien la verdad", "honestly no clue".
