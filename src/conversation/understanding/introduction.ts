@@ -385,6 +385,11 @@ function roleLength (line: string): number | undefined {
 
 // ---- all together -----------------------------------------------------------------------------------
 
+function companyAfterRole (text: string, folded: string, role: Span): string | undefined {
+  const lead = folded.slice(role.end).match(AFTER_ROLE)
+  return lead === null ? undefined : takeCompany(text, role.end + lead[0].length)
+}
+
 /** "Acima de R$ 5.000", "up to $2k": a budget answer, however its words look like "Name de Company". */
 function isShortAmount (text: string): boolean {
   return text.trim().split(/\s+/).length <= 5 && readAmountBound(text)?.explicit === true
@@ -399,7 +404,10 @@ export function readIntroduction (text: string): Introduction {
   const signature = readSignature(original.includes('|') ? original.replace(/^\s*(?:hey there|hi there|hello|hi|hey|oi|ola|olá|hola)\s*[-–—,:]\s*/iu, '').replace(/\s*\|\s*/g, '\n') : original)
   const name = readName(original, folded)
   const role = readRole(original, folded)
-  const company = deniesCompany(original) ? undefined : readCompany(original, folded, name, role) ?? signature.company
+  const read = deniesCompany(original) ? undefined : readCompany(original, folded, name, role) ?? signature.company
+  // "Chinedu Okafor, Customer Experience Lead at Lagos Fresh Foods": the title after the name is no
+  // company; the words after the title's "at" are.
+  const company = read !== undefined && role !== undefined && fold(read) === fold(role.value) ? companyAfterRole(original, folded, role) : read
   const out: Introduction = {}
   const nameValue = name?.value ?? signature.name
   if (nameValue !== undefined && isNameLike(nameValue)) out.name = titleCase(nameValue)

@@ -22,6 +22,10 @@ const cases: Array<[string, Introduction]> = [
   ["We're Acme Logistics, I'm the CEO", { role: 'CEO', company: 'Acme Logistics' }],
   ["Good morning, my name's Priya Patel and I'm COO of Vandelay Industries", { name: 'Priya Patel', role: 'COO', company: 'Vandelay Industries' }],
   ['I am the head of customer success at Zendo', { role: 'head of customer success', company: 'Zendo' }],
+  ['My name is Chinedu Okafor, Customer Experience Lead at Lagos Fresh Foods Ltd.', { name: 'Chinedu Okafor', role: 'Customer Experience Lead', company: 'Lagos Fresh Foods Ltd.' }],
+  ['Cheers. Oliver Hughes, MD of Hughes & Daughters Plumbing', { name: 'Oliver Hughes', role: 'MD', company: 'Hughes & Daughters Plumbing' }],
+  ['Hey there - Maria Gonzalez | Operations Director | Lakeside Hotels Group', { name: 'Maria Gonzalez', role: 'Operations Director', company: 'Lakeside Hotels Group' }],
+  ['Acima de R$ 5.000', {}],
   // pt-BR
   ['Sou a Juliana Costa, gerente de operações da Transportadora Rápida', { name: 'Juliana Costa', role: 'gerente de operações', company: 'Transportadora Rápida' }],
   ['aqui é o Pedro da Logix', { name: 'Pedro', company: 'Logix' }],
