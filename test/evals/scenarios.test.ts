@@ -26,6 +26,13 @@ describe('evals/scenarios', () => {
     expect(tagged(tag).length).toBeGreaterThanOrEqual(tag === 'wants-human' || tag === 'opt-out' ? 5 : 2)
   })
 
+  it('keeps the known misses (evals/known-misses) valid and apart: no id is both scored and a known miss', () => {
+    const misses = loadScenarios(`${ROOT}evals/known-misses`, ROOT)
+    expect(misses.length).toBeGreaterThan(0)
+    const scored = new Set(scenarios.map((s) => s.id))
+    expect(misses.filter((m) => scored.has(m.id)).map((m) => m.id)).toEqual([])
+  })
+
   it('asks for a person in several phrasings and languages', () => {
     const texts = leadTexts(tagged('wants-human'))
     for (const phrase of ['humano', 'alguém', 'atendente', 'real person', 'sales team', 'asesor', 'alguien']) {
