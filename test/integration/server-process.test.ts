@@ -147,7 +147,9 @@ describe.skipIf(!redisAvailable)('server process with the durable queue (real Re
     await waitForHealth(`http://127.0.0.1:${portA}`, a)
 
     const refs = Array.from({ length: 10 }, (_, i) => ({ accountId: 3, conversationId: 88_000 + i }))
-    let messageId = 880_000
+    // Below the stand-in's own ids (from 1000), as in Chatwoot, where a reply always has a higher id
+    // than the lead message it answers: the replica that takes over tells a reply that landed by it.
+    let messageId = 880
     for (const ref of refs) {
       const m = messageFixture('message_created.incoming.whatsapp')
       m.id = messageId++
