@@ -14,7 +14,7 @@ import { Redis } from 'ioredis'
 import { request } from 'undici'
 import { parse as parseYaml } from 'yaml'
 import { startFakeChatwoot, type FakeRef, type StoredMessage } from '../test/helpers/fake-chatwoot.js'
-import { startFakeN8n } from '../test/helpers/fake-n8n.js'
+import { N8N_WEBHOOK_ENV, startFakeN8n } from '../test/helpers/fake-n8n.js'
 import { chatwootHeaders } from '../test/helpers/sign.js'
 
 type Lang = 'pt-BR' | 'en' | 'es'
@@ -204,12 +204,7 @@ const child = spawn(process.execPath, ['--max-old-space-size=1024', '--max-semi-
     CHATWOOT_WEBHOOK_SECRET: SECRET,
     N8N_BASE_URL: n8n.url,
     N8N_API_KEY: 'n8n-key',
-    N8N_WEBHOOK_LEAD_QUALIFIED: '/webhook/lead-qualified',
-    N8N_WEBHOOK_HANDOFF: '/webhook/handoff',
-    N8N_WEBHOOK_LEAD_DISQUALIFIED: '/webhook/lead-disqualified',
-    N8N_WEBHOOK_MEETING_REQUESTED: '/webhook/meeting-requested',
-    N8N_WEBHOOK_HANDOFF_UNANSWERED: '/webhook/handoff-unanswered',
-    N8N_WEBHOOK_DATA_ERASED: '/webhook/data-erased',
+    ...N8N_WEBHOOK_ENV,
     BOT_DEBOUNCE_MS: '300',
     OPENAI_API_KEY: '',
   },

@@ -1,5 +1,6 @@
 import { memoByObject } from '../lib/memo.js'
 import type { Playbook } from './playbook.js'
+import { fold } from './understanding/index.js'
 
 // Leads the team does not sell to (job seekers, students, vendors, wrong numbers), read from the
 // lead's own words with the playbook's phrases and patterns, in every language the playbook lists:
@@ -7,7 +8,7 @@ import type { Playbook } from './playbook.js'
 
 /** Lower case, no accents, no apostrophes ("I'm" → "im"), single spaces: how phrases compare. */
 export function foldForMatch (text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/['’`´]/g, '').replace(/\s+/g, ' ').trim()
+  return fold(text).replace(/['’`´]/g, '').replace(/\s+/g, ' ').trim()
 }
 
 interface Matcher { readonly reason: string, readonly tests: readonly RegExp[] }

@@ -1,6 +1,6 @@
 import type { Brain, BrainInput, BrainResult } from './brain.js'
 import { disqualifyingWords } from './disqualify.js'
-import { continueLeadLanguage, detectLeadLanguage, linesNotIn } from './language.js'
+import { continueLeadLanguage, detectLeadLanguage, linesNotIn, requestedLanguage } from './language.js'
 import { speakingLanguage } from './playbook-languages.js'
 import type { Playbook } from './playbook.js'
 import type { TurnAnalysis } from './types.js'
@@ -51,22 +51,6 @@ async function guard (result: BrainResult, input: BrainInput, said: string, scri
     ...disqualification(playbook, said),
   }
   return { ...result, analysis }
-}
-
-const LANGUAGE_NAMES: ReadonlyArray<readonly [RegExp, string]> = [
-  [/^(portugues|portuguese|portugu[eê]s)$/, 'pt-BR'],
-  [/^(ingles|english|englisch)$/, 'en'],
-  [/^(espanol|spanish|castellano|espanhol)$/, 'es'],
-]
-
-/** "hablas español?", "can we continue in English?", "prefiro em português": the lead asks for a language. */
-function requestedLanguage (said: string): string | undefined {
-  const folded = said.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()
-  const m = folded.match(/\b(?:em|en|in|no|na|speak|speaks|fala|falam|falas|habla|hablan|hablas|hablar|falar)\s+(portugues|portuguese|ingles|english|espanol|spanish|castellano|espanhol)\b/)
-  // "I don't speak Portuguese" asks for anything but Portuguese: the words around it decide.
-  if (m?.index !== undefined && /\b(dont|don't|do not|cant|can't|nao|no)\s+(\w+\s+)?$/.test(folded.slice(0, m.index))) return undefined
-  const name = m?.[1]
-  return name === undefined ? undefined : LANGUAGE_NAMES.find(([re]) => re.test(name))?.[1]
 }
 
 /** A few capitalised words and nothing else: a name or a company, which tells no language. */

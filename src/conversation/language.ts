@@ -1,4 +1,5 @@
 import { ACKNOWLEDGEMENTS, LAUGHTER, ROMANCE, TELLTALE, WEAK, type Base } from './language-words.js'
+import { baseOf } from './localized.js'
 
 // The lead's language from their own words. Short chat messages ("qnto custa", "cuanto sale", "ok",
 // "👍") defeat n-gram detectors, which also never say "I can't tell": this one counts telltale words
@@ -96,15 +97,18 @@ export function languageScores (text: string): Record<Base, number> {
   return scores
 }
 
-const baseOf = (tag: string): string => tag.split('-')[0]?.toLowerCase() ?? ''
-
 /**
  * The language `text` is written in, as one of `candidates` (BCP-47 tags, matched by base: "pt"
  * matches "pt-BR", and the tag is returned as given), or undefined when the text does not tell:
  * "ok", "👍", "2", an e-mail, a name, or words of two languages in a tie.
  */
 export function languageOf (text: string, candidates: readonly string[] = DEFAULT_LANGUAGES): string | undefined {
-  const ranked = Object.entries(languageScores(text)).sort((a, b) => b[1] - a[1])
+  return leaderOf(languageScores(text), candidates)
+}
+
+/** The candidate whose base leads the scores by the margin, if any. */
+function leaderOf (scores: Record<Base, number>, candidates: readonly string[]): string | undefined {
+  const ranked = Object.entries(scores).sort((a, b) => b[1] - a[1])
   const [first, second] = ranked
   if (first === undefined || first[1] < ENOUGH || first[1] - (second?.[1] ?? 0) < MARGIN) return undefined
   return candidates.find((tag) => baseOf(tag) === first[0])
@@ -125,9 +129,9 @@ export function detectLeadLanguage (text: string, current: string, candidates: r
  * "lá para o próximo trimestre") never flips the language the lead reads.
  */
 export function continueLeadLanguage (text: string, current: string, candidates: readonly string[] = DEFAULT_LANGUAGES): string {
-  const found = languageOf(text, candidates)
-  if (found === undefined || baseOf(found) === baseOf(current)) return current
   const scores = languageScores(text)
+  const found = leaderOf(scores, candidates)
+  if (found === undefined || baseOf(found) === baseOf(current)) return current
   const theirs = scores[baseOf(found) as Base] ?? 0
   const ours = scores[baseOf(current) as Base] ?? 0
   return theirs >= SWITCH && theirs - ours >= SWITCH ? found : current
@@ -139,4 +143,27 @@ export function linesNotIn (text: string, language: string, candidates: readonly
     const lang = languageOf(line, candidates)
     return lang !== undefined && baseOf(lang) !== baseOf(language)
   })
+}
+
+/** A language's name, folded, as leads write it in the three languages. */
+const LANGUAGE_NAMES: Readonly<Record<string, string>> = {
+  portugues: 'pt-BR',
+  portuguese: 'pt-BR',
+  ingles: 'en',
+  english: 'en',
+  espanol: 'es',
+  spanish: 'es',
+  castellano: 'es',
+  espanhol: 'es',
+}
+const ASKS_FOR_LANGUAGE = new RegExp(`\\b(?:em|en|in|no|na|speak|speaks|fala|falam|falas|habla|hablan|hablas|hablar|falar)\\s+(${Object.keys(LANGUAGE_NAMES).join('|')})\\b`)
+
+/** "hablas español?", "can we continue in English?", "prefiro em português": the lead asks for a language. */
+export function requestedLanguage (said: string): string | undefined {
+  const folded = said.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()
+  const m = folded.match(ASKS_FOR_LANGUAGE)
+  // "I don't speak Portuguese" asks for anything but Portuguese: the words around it decide.
+  if (m?.index !== undefined && /\b(dont|don't|do not|cant|can't|nao|no)\s+(\w+\s+)?$/.test(folded.slice(0, m.index))) return undefined
+  const name = m?.[1]
+  return name === undefined ? undefined : LANGUAGE_NAMES[name]
 }

@@ -33,6 +33,9 @@ function canonical (spec: FieldSpec, value: string): string | undefined {
   return value
 }
 
+/** Who the lead is: kept once known, and never a phone, an amount or a date. */
+export const IDENTITY_FIELDS: readonly string[] = ['name', 'company', 'role']
+
 /** How often a required field is asked: as written, otherwise (an example), and announced once more. */
 export const REQUIRED_ASKS = 3
 

@@ -1,17 +1,14 @@
 import type { Brain, BrainInput } from './brain.js'
 import { detectLeadLanguage } from './language.js'
 import { inLeadLanguage, type FieldSpec, type Playbook } from './playbook.js'
+import { IDENTITY_FIELDS } from './qualification.js'
 import type { Intent, TurnAnalysis } from './types.js'
-import { isTimeOrMoney } from './understanding/time-or-money.js'
-import { fitsField, isAcceptableValue, isFiller, isInstruction, isQuestion, isRefusal, readChoice, readEmail, readIntroduction, readNeed, readPhone, titleCase } from './understanding/index.js'
+import { fitsField, fold, isAcceptableValue, isTimeOrMoney, isFiller, isInstruction, isQuestion, isRefusal, readChoice, readEmail, readIntroduction, readNeed, readPhone, titleCase } from './understanding/index.js'
 
 // The no-network brain: keywords in pt-BR, English and Spanish, plus "a bare answer is the answer to
 // the question just asked". Used in dev without a key and whenever OpenAI fails.
 
-/** Lower case without accents, so "Não" and "nao" read alike. */
-export function fold (text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()
-}
+export { fold }
 
 const OPT_OUT_ANYWHERE = [
   /\bpar(e|a|em|ar) de (me )?(mandar|enviar|escrever)/,
@@ -96,8 +93,11 @@ function shouted (text: string): boolean {
 
 /** A value for this field at all: a name, company or role is never a phone, an amount or a date. */
 function isValue (key: string, value: string): boolean {
-  if (['name', 'company', 'role'].includes(key) && (/\d{3,}/.test(value) || isTimeOrMoney(value))) return false
-  return isAcceptableValue(key, value)
+  return !misreadIdentity(key, value) && isAcceptableValue(key, value)
+}
+
+function misreadIdentity (key: string, value: string): boolean {
+  return IDENTITY_FIELDS.includes(key) && (/\d{3,}/.test(value) || isTimeOrMoney(value))
 }
 
 /** A question the FAQ may answer: not filler ("e agora?"), not a wish ("que o bot responda…"). */
@@ -120,8 +120,9 @@ function extract (text: string, playbook: Playbook, asked: string | undefined): 
   if (email !== undefined) out['email'] = email
   const phone = readPhone(email === undefined ? text : text.replace(email, ' '))
   if (phone !== undefined) out['phone'] = phone
-  for (const [key, value] of Object.entries(readIntroduction(shouted(text) ? text.toLowerCase() : text))) {
-    if (value !== undefined) out[key] = shouted(text) && key === 'company' ? titleCase(value) : value
+  const loud = shouted(text)
+  for (const [key, value] of Object.entries(readIntroduction(loud ? text.toLowerCase() : text))) {
+    if (value !== undefined) out[key] = loud && key === 'company' ? titleCase(value) : value
   }
   const need = readNeed(text)
   if (need !== undefined) out['need'] = need
@@ -149,7 +150,8 @@ function bareAnswer (text: string, field: FieldSpec | undefined): Record<string,
   // A wish reads as a question to the value check only because of its "que": judge what follows it.
   const judged = isWishClause(shaped) ? shaped.replace(/^\S+\s+/, '') : shaped
   // "nao sei direito, me indicaram vcs" is no company, "responder consultas por whatsapp" no role.
-  return isValue(field.key, judged) && fitsField(field.key, judged) ? { [field.key]: shaped } : {}
+  // fitsField checks isAcceptableValue first: only the identity rule is added here.
+  return !misreadIdentity(field.key, judged) && fitsField(field.key, judged) ? { [field.key]: shaped } : {}
 }
 
 /** "tá bom, é Helena" → "Helena", "ok. Acme" → "Acme": the filler before an answer is not the answer. */

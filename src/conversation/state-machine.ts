@@ -2,7 +2,7 @@ import { budgetExhausted } from './costs.js'
 import { disqualifiedReply, disqualifyingValue } from './disqualify.js'
 import { businessHoursOf, inLeadLanguage, leadText, type FieldSpec, type Localized, type Playbook } from './playbook.js'
 import { speakingLanguage } from './playbook-languages.js'
-import { isQualified, nextField, sanitizeFields } from './qualification.js'
+import { IDENTITY_FIELDS, isQualified, nextField, sanitizeFields } from './qualification.js'
 import type { Action, Choice, ConversationState, HandoffReason, MachineInput, Stage, Transition, TurnAnalysis, Workflow } from './types.js'
 
 // The SDR conversation as a pure function: (state, input, playbook) → (next state, actions).
@@ -104,7 +104,10 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
   // Opted out: never written to again. A human's conversation: the bot is silent.
   if (state.stage === 'opted_out' || state.owner === 'human') return { next: state, actions: NO_ACTIONS }
 
-  const extracted = withoutRewrites(state.fields, sanitizeFields(playbook, analysis.fields))
+  const sanitized = sanitizeFields(playbook, analysis.fields)
+  const extracted = withoutRewrites(state.fields, sanitized)
+  // A value at all this turn (known ones included): what an off-target lead's message tells a seller.
+  const toldValues = Object.keys(sanitized).length > 0
   const fields = { ...state.fields, ...extracted }
   const fieldsChanged = Object.entries(extracted).some(([k, v]) => state.fields[k] !== v)
   const base: ConversationState = {
@@ -132,7 +135,7 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
     return { next, actions }
   }
   if (analysis.intent === 'wants_human') return handoff(base, 'wants_human', [say(playbook.texts.handoff)], playbook, false)
-  if (state.stage === 'disqualified') return afterTheEnd(base, analysis, answer, playbook)
+  if (state.stage === 'disqualified') return afterTheEnd(base, analysis, answer, toldValues, playbook)
   // A job seeker's "need" or a vendor's "meeting" are what makes them off-target: nothing of theirs is kept.
   if (analysis.disqualify !== undefined) return disqualify({ ...base, fields: withoutNeed(state.fields) }, analysis.disqualify, playbook)
   if (analysis.intent === 'wants_meeting') {
@@ -158,7 +161,7 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
     return handoff(base, 'budget_exhausted', [say(playbook.texts.handoff)], playbook, false)
   }
   // Nothing left to ask (a conversation handed back after qualification): answer, or say goodbye.
-  if (ask === undefined && state.stage === 'qualified') return afterTheEnd(base, analysis, answer, playbook)
+  if (ask === undefined && state.stage === 'qualified') return afterTheEnd(base, analysis, answer, toldValues, playbook)
   // Everything asked as often as it may be and the rule still not met: a person, not a loop.
   if (ask === undefined) return handoff(base, 'stalled', [say(playbook.texts.stalled)], playbook, false)
 
@@ -195,10 +198,8 @@ function disqualify (base: ConversationState, reason: string, playbook: Playbook
 }
 
 /** Who the lead is does not change mid-conversation: a later "company" is a misreading (a phone, a joke). */
-const KEPT_ONCE_KNOWN = ['name', 'company', 'role']
-
 function withoutRewrites (known: Readonly<Record<string, string>>, extracted: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(extracted).filter(([k]) => !KEPT_ONCE_KNOWN.includes(k) || known[k] === undefined))
+  return Object.fromEntries(Object.entries(extracted).filter(([k]) => !IDENTITY_FIELDS.includes(k) || known[k] === undefined))
 }
 
 /** Turns in a row without progress after which the bot offers a person instead of asking again. */
@@ -266,14 +267,14 @@ function isOutOfScope (answer: string, playbook: Playbook): boolean {
  * back): a question is answered, a closing word gets one short goodbye, anything else goes to a
  * person, so nothing they write is lost and the questions never start over.
  */
-function afterTheEnd (base: ConversationState, analysis: TurnAnalysis, answer: string, playbook: Playbook): Transition {
+function afterTheEnd (base: ConversationState, analysis: TurnAnalysis, answer: string, toldValues: boolean, playbook: Playbook): Transition {
   const goodbye = leadText(playbook, playbook.texts.goodbye, base)
   if (analysis.intent === 'asks_question' && answer !== '' && !isOutOfScope(answer, playbook)) {
     return { next: base, actions: answer === lastBotText(base) ? NO_ACTIONS : [{ type: 'reply', text: boundReply(answer, playbook.limits.max_reply_chars) }] }
   }
   // A closing word, or an off-target lead saying more about themselves ("não tenho empresa, sou estudante"):
   // only a message that tells something a seller could use (a company, a need, a contact) goes to a person.
-  const toldSomething = Object.keys(sanitizeFields(playbook, analysis.fields)).length > 0 && analysis.disqualify === undefined
+  const toldSomething = toldValues && analysis.disqualify === undefined
   if (analysis.filler === true || analysis.intent === 'not_interested' || (base.stage === 'disqualified' && !toldSomething)) {
     // An "ok" after our goodbye needs no answer: a second goodbye would be the same text twice.
     return { next: base, actions: lastBotText(base) === goodbye ? NO_ACTIONS : [{ type: 'reply', text: goodbye }] }

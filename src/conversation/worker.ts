@@ -298,7 +298,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
           await saveProgress({ ...saved, inflight: { key, actions, reply: { parts: progress.parts, landed } } }, fence)
         },
     })
-    const said = result.landed === progress.parts.length ? action.text : progress.parts.slice(0, result.landed).join('\n\n')
+    const said = whatWasSaid(action.text, progress.parts, result.landed)
     const next = result.landed > 0 ? withSent(state, said, result.lastId, at, playbook) : state
     if (result.end === 'failed') {
       observe.reply('failed')
@@ -325,7 +325,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       return undefined
     }
     if (result.end === 'failed') log.warn({ ...ids(state.ref), part: result.landed + 1, parts: parts.length }, 'Scheduled message delivered in part')
-    return withSent(state, result.landed === parts.length ? text : parts.slice(0, result.landed).join('\n\n'), result.lastId, at, playbook)
+    return withSent(state, whatWasSaid(text, parts, result.landed), result.lastId, at, playbook)
   }
 
   /**
@@ -528,7 +528,7 @@ export function createConversationWorker (opts: WorkerOptions): ConversationWork
       // Someone wrote after the parts that landed (the lead, an agent): the rest is dropped, as it
       // would have been had the run lived, and the beginning counts as said.
       observe.reply('cut_short')
-      const said = withSent(base, progress.parts.slice(0, progress.landed).join('\n\n'), undefined, now(), playbook)
+      const said = withSent(base, whatWasSaid(first.text, progress.parts, progress.landed), undefined, now(), playbook)
       return run({ next: said, actions: rest }, inflight.key, playbook, { fence })
     }
     const after = await run({ next: base, actions: rest }, inflight.key, playbook, { fence })
@@ -834,6 +834,11 @@ function handedBack (state: ConversationState, job: MessageJob): boolean {
 /** A turn that hands off, opts out or disqualifies is settled even if its text could not be delivered. */
 function settlesWithoutReply (t: Transition): boolean {
   return t.actions.some((a) => a.type === 'handoff') || t.next.stage === 'opted_out' || t.next.stage === 'disqualified'
+}
+
+/** A message as the lead got it: whole when every part landed, else the parts that did. */
+function whatWasSaid (text: string, parts: readonly string[], landed: number): string {
+  return landed === parts.length ? text : parts.slice(0, landed).join('\n\n')
 }
 
 /** A reply posted: in the history and the state with the version of the playbook that wrote it. */

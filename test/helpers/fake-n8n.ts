@@ -3,6 +3,16 @@ import { FaultQueue, sendJson, startStandIn, type Match, type RecordedRequest, t
 // A loopback stand-in for n8n webhook nodes: records every POST by path and answers like a
 // webhook node with "Respond: Immediately". To play n8n being down, close() it and keep the url.
 
+/** The app's N8N_WEBHOOK_* settings pointing every workflow at this stand-in's paths. */
+export const N8N_WEBHOOK_ENV = {
+  N8N_WEBHOOK_LEAD_QUALIFIED: '/webhook/lead-qualified',
+  N8N_WEBHOOK_HANDOFF: '/webhook/handoff',
+  N8N_WEBHOOK_LEAD_DISQUALIFIED: '/webhook/lead-disqualified',
+  N8N_WEBHOOK_MEETING_REQUESTED: '/webhook/meeting-requested',
+  N8N_WEBHOOK_HANDOFF_UNANSWERED: '/webhook/handoff-unanswered',
+  N8N_WEBHOOK_DATA_ERASED: '/webhook/data-erased',
+} as const
+
 export interface FakeN8n extends StandIn {
   /** POSTs received on this path, oldest first. */
   received (path: string): RecordedRequest[]

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { request } from 'undici'
 import { startFakeChatwoot, type FakeChatwoot, type FakeRef, type StoredMessage } from './fake-chatwoot.js'
-import { startFakeN8n, type FakeN8n } from './fake-n8n.js'
+import { N8N_WEBHOOK_ENV, startFakeN8n, type FakeN8n } from './fake-n8n.js'
 import { startFakeOpenAi, type FakeOpenAi, type Respond } from './fake-openai.js'
 import { messageFixture, type MessageFixture } from './fixtures.js'
 import { chatwootHeaders } from './sign.js'
@@ -68,12 +68,7 @@ export async function startPipeline (opts: PipelineOptions = {}): Promise<Pipeli
     CHATWOOT_ACCESS_TOKEN: chatwoot.botToken,
     N8N_BASE_URL: n8n.url,
     N8N_API_KEY: 'n8n-key',
-    N8N_WEBHOOK_LEAD_QUALIFIED: '/webhook/lead-qualified',
-    N8N_WEBHOOK_HANDOFF: '/webhook/handoff',
-    N8N_WEBHOOK_LEAD_DISQUALIFIED: '/webhook/lead-disqualified',
-    N8N_WEBHOOK_MEETING_REQUESTED: '/webhook/meeting-requested',
-    N8N_WEBHOOK_HANDOFF_UNANSWERED: '/webhook/handoff-unanswered',
-    N8N_WEBHOOK_DATA_ERASED: '/webhook/data-erased',
+    ...N8N_WEBHOOK_ENV,
     BOT_DEBOUNCE_MS: '50',
     BOT_MAX_WAIT_MS: '500',
     CHATWOOT_TIMEOUT_MS: '1000',

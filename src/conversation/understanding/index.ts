@@ -8,6 +8,7 @@ export { readIntroduction, type Introduction } from './introduction.js'
 export { readNeed } from './need.js'
 export { fold, titleCase } from './text.js'
 export { readTimelineBound, readTimelineMonths, type TimelineReading } from './timeline.js'
+export { isTimeOrMoney } from './time-or-money.js'
 export {
   deniesCompany, isAcceptableValue, isDenial, isFiller, isGreeting, isInstruction, isNameLike, isQuestion, isRefusal,
 } from './utterance.js'
