@@ -258,6 +258,7 @@ export async function buildApp ({ config, deps = {} }: BuildAppOptions): Promise
       stores: app.stores,
       isShuttingDown: () => app.lifecycle.shuttingDown,
       queueStats: () => queue.stats(),
+      llmHealth: () => bot.worker?.llmHealth(),
     })
     if (config.metrics.enabled) {
       await browser.register(metricsRoutes, {

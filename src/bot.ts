@@ -4,7 +4,6 @@ import type { Redis } from 'ioredis'
 import { createChatwootClient } from './clients/chatwoot.js'
 import type { OnCall, RetryPolicy } from './clients/http.js'
 import { createN8nClient, type N8nWorkflow } from './clients/n8n.js'
-import type { LlmClient, LlmRequest, OpenAiClientOptions } from './clients/openai.js'
 import type { Config } from './config.js'
 import { createFallbackBrain, type Brain } from './conversation/brain.js'
 import { conversationTag, type ConversationRef } from './conversation/inbound.js'
@@ -16,6 +15,8 @@ import type { ConversationState } from './conversation/types.js'
 import { createConversationWorker, type ChatwootPort, type ConversationStatePort, type ConversationWorker, type WorkflowPort } from './conversation/worker.js'
 import type { Clock } from './lib/clock.js'
 import type { Metrics } from './lib/metrics.js'
+import type { LlmHealth } from './clients/openai.js'
+import { createModelPath, observeModel } from './model-path.js'
 import { createRedisOutbox, type Outbox } from './stores/outbox.js'
 import type { ContactStore } from './stores/contacts.js'
 import type { TimerPort } from './conversation/scheduled.js'
@@ -57,23 +58,6 @@ function unconfiguredChatwoot (): ChatwootPort {
   }
 }
 
-/**
- * The OpenAI SDK is imported only when a key is set (about 13 MB resident otherwise paid by the
- * scripted brain alone). The import starts at wiring time and the app waits for it before it
- * listens (Bot.ready): on a small machine it takes up to a second, which the first leads would wait.
- */
-function lazyOpenAiClient (options: OpenAiClientOptions): LlmClient & { ready: Promise<unknown> } {
-  const client = import('./clients/openai.js').then((m) => m.createOpenAiClient(options))
-  // A failed import surfaces on each call (the fallback brain answers), not as an unhandled rejection.
-  const ready = client.catch(() => undefined)
-  return {
-    ready,
-    async complete<T> (req: LlmRequest<T>) {
-      return await (await client).complete(req)
-    },
-  }
-}
-
 function statePort (store: StateStore, ttlSeconds: number): ConversationStatePort {
   const key = (ref: ConversationRef) => `${conversationTag(ref)}:state`
   return {
@@ -97,6 +81,8 @@ function isStateDocument (doc: unknown): doc is ConversationState {
 export interface Bot extends ConversationWorker {
   /** Resolves once what the first turn needs is loaded (the OpenAI SDK, when a key is set). */
   ready (): Promise<void>
+  /** The model path as its last call saw it; undefined without OPENAI_API_KEY. */
+  llmHealth (): LlmHealth | undefined
 }
 
 export function createBot (deps: BotDeps): Bot {
@@ -139,24 +125,11 @@ export function createBot (deps: BotDeps): Bot {
     ? n8n
     : { trigger: async (workflow, payload, key) => { await outbox.add({ workflow, payload, key }); return 'queued' } }
 
-  const { apiKey } = config.openai
-  const llm = apiKey !== undefined
-    ? lazyOpenAiClient({ apiKey, baseUrl: config.openai.baseUrl, model: config.openai.model, timeoutMs: config.openai.timeoutMs, maxTokens: config.openai.maxTokens, onCall })
-    : undefined
-  const primary: Brain | undefined = llm !== undefined ? createOpenAiBrain(llm) : undefined
+  const model = createModelPath(config, log, onCall)
+  const primary: Brain | undefined = model !== undefined ? createOpenAiBrain(model.llm) : undefined
   const scripted = createScriptedBrain()
   // The lead's language, grounded fields and disqualify_when hold whichever brain answers.
-  const brain = createGuardedBrain(createFallbackBrain(primary, scripted, (e) => {
-    metrics.brainCalls.inc({ adapter: e.adapter, outcome: e.outcome })
-    if (e.adapter === 'openai') {
-      metrics.llmLatency.observe({ outcome: e.outcome }, e.latencyMs / 1000)
-      if (e.usage !== undefined) {
-        metrics.llmTokens.inc({ kind: 'prompt' }, e.usage.promptTokens)
-        metrics.llmTokens.inc({ kind: 'completion' }, e.usage.completionTokens)
-      }
-      if (e.outcome !== 'ok') log.warn({ outcome: e.outcome, err: e.error }, 'OpenAI failed; the scripted brain answers')
-    }
-  }), scripted)
+  const brain = createGuardedBrain(createFallbackBrain(primary, scripted, observeModel(metrics, log, config.openai.model)), scripted)
 
   const store = deps.redis !== undefined
     ? createRedisStateStore(deps.redis, config.redis.keyPrefix)
@@ -198,8 +171,9 @@ export function createBot (deps: BotDeps): Bot {
   return {
     ...worker,
     async ready () {
-      await llm?.ready
+      await model?.ready
     },
+    llmHealth: () => model?.health(),
     async drain (timeoutMs) {
       await worker.drain(timeoutMs)
       await outbox?.close(timeoutMs)

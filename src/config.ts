@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { REASONING_EFFORTS, type ReasoningEffort, type ResponseFormatMode, type TokenParam } from './clients/openai-params.js'
 
 // One schema for the whole environment. Names and defaults follow the seed README's contract;
 // everything else is documented in .env.example and the README's configuration table.
@@ -62,10 +63,16 @@ export const envSchema = z.object({
   WEBHOOK_BODY_LIMIT_BYTES: int(1_048_576, 1024).describe('Largest webhook body accepted (413 above)'),
 
   OPENAI_API_KEY: optionalString.describe('OpenAI key; without it the scripted brain answers (required in prod)'),
-  OPENAI_MODEL: z.string().default('gpt-4o-mini'),
+  OPENAI_MODEL: z.string().default('gpt-5-mini').describe('Chat completions model; reasoning models (o-series, gpt-5*) are asked as they require'),
   OPENAI_BASE_URL: optionalUrl.describe('OpenAI-compatible endpoint'),
-  OPENAI_TIMEOUT_MS: int(15_000, 100).describe('Deadline of one model call; past it the scripted brain answers'),
-  OPENAI_MAX_TOKENS: int(500, 50).describe('Largest answer the model may write (cost control)'),
+  OPENAI_TIMEOUT_MS: int(15_000, 100).describe('Deadline of one model call, its one retry included; past it the scripted brain answers'),
+  OPENAI_MAX_TOKENS: int(500, 50).describe('Largest answer the model may write (cost control); reasoning models get room to think on top'),
+  OPENAI_TOKEN_PARAM: z.enum(['auto', 'max_completion_tokens', 'max_tokens']).default('auto')
+    .describe('auto: max_completion_tokens on OpenAI and Azure and for reasoning models, max_tokens on other providers'),
+  OPENAI_REASONING_EFFORT: z.enum(REASONING_EFFORTS).optional().describe('Reasoning models only; unset = minimal for gpt-5/-mini/-nano, low for the others'),
+  OPENAI_RESPONSE_FORMAT: z.enum(['json_schema', 'json_object', 'none']).default('json_schema')
+    .describe('json_schema unless the provider lacks it (a 400 naming response_format also falls back to json_object by itself)'),
+  OPENAI_STARTUP_CHECK: bool(false).describe('true = one tiny completion at start-up: a wrong key, model or parameter is logged and shown in the readiness before leads arrive'),
 
   PLAYBOOK_PATH: optionalString.describe('The bot script (YAML or JSON), or a folder of them (one per inbox, one default); reloaded on change; unset = playbooks/default.yaml'),
   BOT_DEBOUNCE_MS: int(1500, 0).describe('Quiet time after a lead message before the bot answers, so a burst gets one answer'),
@@ -136,7 +143,18 @@ export interface Config {
     readonly userAccessToken: string | undefined
     readonly accountId: number | undefined
   }
-  readonly openai: { readonly apiKey: string | undefined, readonly model: string, readonly baseUrl: string | undefined, readonly timeoutMs: number, readonly maxTokens: number }
+  readonly openai: {
+    readonly apiKey: string | undefined
+    readonly model: string
+    readonly baseUrl: string | undefined
+    readonly timeoutMs: number
+    readonly maxTokens: number
+    /** undefined: decided from the model and the base URL. */
+    readonly tokenParam: TokenParam | undefined
+    readonly reasoningEffort: ReasoningEffort | undefined
+    readonly responseFormat: ResponseFormatMode
+    readonly startupCheck: boolean
+  }
   readonly bot: {
     readonly playbookPath: string | undefined
     readonly debounceMs: number
@@ -248,7 +266,17 @@ export function loadConfig (rawEnv: Record<string, string | undefined> = {}): Co
       userAccessToken: e.CHATWOOT_USER_ACCESS_TOKEN,
       accountId: e.CHATWOOT_ACCOUNT_ID,
     },
-    openai: { apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL, baseUrl: e.OPENAI_BASE_URL, timeoutMs: e.OPENAI_TIMEOUT_MS, maxTokens: e.OPENAI_MAX_TOKENS },
+    openai: {
+      apiKey: e.OPENAI_API_KEY,
+      model: e.OPENAI_MODEL,
+      baseUrl: e.OPENAI_BASE_URL,
+      timeoutMs: e.OPENAI_TIMEOUT_MS,
+      maxTokens: e.OPENAI_MAX_TOKENS,
+      tokenParam: e.OPENAI_TOKEN_PARAM === 'auto' ? undefined : e.OPENAI_TOKEN_PARAM,
+      reasoningEffort: e.OPENAI_REASONING_EFFORT,
+      responseFormat: e.OPENAI_RESPONSE_FORMAT,
+      startupCheck: e.OPENAI_STARTUP_CHECK,
+    },
     bot: {
       playbookPath: e.PLAYBOOK_PATH,
       debounceMs: e.BOT_DEBOUNCE_MS,

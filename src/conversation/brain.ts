@@ -12,8 +12,15 @@ export interface BrainInput {
 }
 
 export interface BrainUsage {
+  /** Every input token, the cached ones included. */
   readonly promptTokens: number
+  /** Every output token, the reasoning ones included. */
   readonly completionTokens: number
+  /** Input the provider served from its prompt cache, priced at `cached_input`. */
+  readonly cachedPromptTokens?: number
+  readonly reasoningTokens?: number
+  /** The provider reported no usage: counted from the text's length. */
+  readonly estimated?: boolean
   /** The model asked for (OPENAI_MODEL): picks its price in the playbook's `costs.models`. */
   readonly model?: string
 }
@@ -37,9 +44,18 @@ export interface BrainObserver {
   (event: { adapter: 'openai' | 'scripted', outcome: BrainOutcome, latencyMs: number, usage: BrainUsage | undefined, error?: unknown }): void
 }
 
+/** What a failed call was billed anyway (a refusal, a cut or malformed answer), when its error says. */
+function billedUsage (error: unknown): BrainUsage | undefined {
+  const usage = (error as { usage?: unknown } | null)?.usage
+  if (usage === null || typeof usage !== 'object') return undefined
+  const u = usage as Partial<Record<keyof BrainUsage, unknown>>
+  return typeof u.promptTokens === 'number' && typeof u.completionTokens === 'number' ? usage as BrainUsage : undefined
+}
+
 /**
  * OpenAI first, the scripted brain when it is absent, fails, times out or answers something that
- * does not validate: the lead always gets an answer.
+ * does not validate: the lead always gets an answer. A failed call's billed tokens stay on the
+ * result, so the conversation's cost and budget count them.
  */
 export function createFallbackBrain (primary: Brain | undefined, fallback: Brain, observe: BrainObserver): Brain {
   return {
@@ -54,11 +70,15 @@ export function createFallbackBrain (primary: Brain | undefined, fallback: Brain
         } catch (error) {
           const kind = (error as { kind?: unknown }).kind
           const outcome: BrainOutcome = kind === 'timeout' ? 'timeout' : kind === 'invalid_output' || kind === 'refusal' ? 'invalid_output' : 'error'
-          observe({ adapter: primary.name, outcome, latencyMs: performance.now() - started, usage: undefined, error })
+          const usage = billedUsage(error)
+          observe({ adapter: primary.name, outcome, latencyMs: performance.now() - started, usage, error })
+          const result = await fallback.analyze(input)
+          observe({ adapter: fallback.name, outcome: 'fallback', latencyMs: result.latencyMs, usage: undefined })
+          return usage === undefined ? result : { ...result, usage }
         }
       }
       const result = await fallback.analyze(input)
-      observe({ adapter: fallback.name, outcome: primary === undefined ? 'ok' : 'fallback', latencyMs: result.latencyMs, usage: undefined })
+      observe({ adapter: fallback.name, outcome: 'ok', latencyMs: result.latencyMs, usage: undefined })
       return result
     },
   }

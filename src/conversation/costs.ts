@@ -10,10 +10,15 @@ export function priceOf (playbook: Playbook, model: string | undefined): TokenPr
   return (model !== undefined ? playbook.costs.models[model] : undefined) ?? playbook.costs.per_million_tokens
 }
 
-/** Estimated cost of one call's tokens, in the playbook's currency. */
+/**
+ * Estimated cost of one call's tokens, in the playbook's currency. Cached input is priced at
+ * `cached_input` (the full input price when the table has none: an estimate errs high).
+ */
 export function usageCost (playbook: Playbook, usage: BrainUsage): number {
   const price = priceOf(playbook, usage.model)
-  return (usage.promptTokens * price.input + usage.completionTokens * price.output) / 1_000_000
+  const cached = Math.min(usage.cachedPromptTokens ?? 0, usage.promptTokens)
+  const fresh = usage.promptTokens - cached
+  return (fresh * price.input + cached * (price.cached_input ?? price.input) + usage.completionTokens * price.output) / 1_000_000
 }
 
 /** The state with one call's tokens and cost added. */

@@ -120,11 +120,14 @@ export const DEFAULT_TEXTS = {
 } as const satisfies Record<string, Localized>
 
 /** USD per million tokens of gpt-4o-mini (the default OPENAI_MODEL) at the time of writing. */
-const DEFAULT_PRICE = { input: 0.15, output: 0.6 }
+/** gpt-5-mini, the default OPENAI_MODEL (OpenAI's list price, USD, 2025-11; docs/openai.md). */
+const DEFAULT_PRICE = { input: 0.25, cached_input: 0.025, output: 2.0 }
 
 /** Price of a model's tokens, per million, in the playbook's currency. */
 const priceSchema = z.object({
   input: z.number().min(0),
+  /** Input served from the provider's prompt cache; unset = the input price. */
+  cached_input: z.number().min(0).optional(),
   output: z.number().min(0),
 })
 export type TokenPrice = z.infer<typeof priceSchema>

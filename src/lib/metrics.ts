@@ -100,8 +100,14 @@ export function createMetrics () {
     }),
     llmTokens: new Counter({
       name: 'sdr_llm_tokens_total',
-      help: 'Model tokens used, by kind (prompt, completion)',
+      help: 'Model tokens billed, failed calls included, by kind (prompt, completion; cached_prompt and reasoning are parts of those)',
       labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    llmErrors: new Counter({
+      name: 'sdr_llm_errors_total',
+      help: 'Failed model calls by kind (http, timeout, invalid_output, refusal) and code (the provider\'s, e.g. model_not_found, or ours, e.g. length)',
+      labelNames: ['kind', 'code'] as const,
       registers: [registry],
     }),
     llmCost: new Counter({

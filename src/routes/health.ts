@@ -1,11 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { Stores } from '../stores/types.js'
 import type { QueueStats } from '../stores/queue.js'
+import type { LlmHealth } from '../clients/openai.js'
 
 export interface HealthRouteOptions {
   readonly stores: Stores
   readonly isShuttingDown: () => boolean
   readonly queueStats: () => QueueStats
+  /** The model path as its last call saw it; undefined without a key. */
+  readonly llmHealth?: () => LlmHealth | undefined
 }
 
 const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, opts) => {
@@ -28,7 +31,9 @@ const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, opts) =
         components: { store: { kind: store.kind, status: 'down' }, queue },
       })
     }
-    return { status: 'ready', components: { store: { kind: store.kind, status: 'up' }, queue } }
+    // A failing model does not make the replica unready: the scripted brain still answers every lead.
+    const llm = opts.llmHealth?.()
+    return { status: 'ready', components: { store: { kind: store.kind, status: 'up' }, queue, ...(llm !== undefined ? { llm } : {}) } }
   })
 }
 

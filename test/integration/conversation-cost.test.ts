@@ -28,7 +28,7 @@ afterEach(async () => {
 
 /**
  * The default playbook priced so that one turn costs exactly COMPLETION_TOKENS BRL: prompt tokens
- * free, one BRL per completion token of gpt-4o-mini (OPENAI_MODEL's default), which overrides a
+ * free, one BRL per completion token of gpt-5-mini (OPENAI_MODEL's default), which overrides a
  * default price that would make the test fail.
  */
 async function pricedPlaybook (budget: number | undefined): Promise<string> {
@@ -37,7 +37,7 @@ async function pricedPlaybook (budget: number | undefined): Promise<string> {
   d['costs'] = {
     currency: 'BRL',
     per_million_tokens: { input: 7_000_000, output: 7_000_000 },
-    models: { 'gpt-4o-mini': { input: 0, output: 1_000_000 } },
+    models: { 'gpt-5-mini': { input: 0, output: 1_000_000 } },
     ...(budget !== undefined ? { budget_per_conversation: budget } : {}),
   }
   await writeFile(join(dir, 'playbook.yaml'), stringifyYaml(d))
@@ -63,7 +63,7 @@ describe('cost per conversation', () => {
     await settle(p)
 
     const metrics = await p.metrics()
-    expect(sample(metrics, 'sdr_llm_cost_total{model="gpt-4o-mini",currency="BRL"}')).toBe(2 * COMPLETION_TOKENS)
+    expect(sample(metrics, 'sdr_llm_cost_total{model="gpt-5-mini",currency="BRL"}')).toBe(2 * COMPLETION_TOKENS)
     expect(sample(metrics, 'sdr_llm_tokens_total{kind="completion"}')).toBe(2 * COMPLETION_TOKENS)
     const turns = p.app.parsedLogs().filter((l) => l.msg === 'Lead turn decided')
     expect(turns).toHaveLength(2)

@@ -58,7 +58,7 @@ describe('audio with a transcription', () => {
     const prompts: string[] = []
     p = await startPipeline({
       openai: (body: ChatRequestBody) => {
-        const last = body.messages?.at(-1)
+        const last = body.messages?.filter((m) => m.role === 'user').at(-1)
         prompts.push(typeof last?.content === 'string' ? last.content : '')
         return { reply: '', fields: { name: null, company: 'Acme Importadora', role: 'gerente de compras', need: null, email: null, phone: null, budget: null, timeline: null }, intent: 'gives_info', language: 'pt-BR', confidence: 0.9 }
       },

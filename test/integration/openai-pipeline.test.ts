@@ -24,7 +24,8 @@ const modelAnswer = (overrides: Record<string, unknown> = {}) => ({
 })
 
 const lastUserContent = (body: ChatRequestBody): string => {
-  const content = body.messages?.at(-1)?.content
+  // The last lead turn: after it comes the per-turn context (a system message).
+  const content = body.messages?.filter((m) => m.role === 'user').at(-1)?.content
   return typeof content === 'string' ? content : ''
 }
 
@@ -38,7 +39,7 @@ describe('the SDR bot with the OpenAI brain (loopback stand-in)', () => {
     expect(reply?.content).toMatch(/Carla, de qual empresa/)
 
     const [call] = p.openai!.completions()
-    expect(call?.body.model).toBe('gpt-4o-mini')
+    expect(call?.body.model).toBe('gpt-5-mini')
     expect(call?.body.response_format?.type).toBe('json_schema')
     expect(call?.body.response_format?.json_schema?.strict).toBe(true)
     // The lead's words reach the model delimited, as data.

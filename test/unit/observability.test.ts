@@ -422,7 +422,8 @@ function problems (expr: string, exposed: Exposed, declaredOnly: Set<string>): s
 
 const EMPTY_FIELDS = { name: null, company: null, role: null, need: null, email: null, phone: null, budget: null, timeline: null }
 const lastUserText = (body: ChatRequestBody): string => {
-  const content = body.messages?.at(-1)?.content
+  // The last lead turn: after it comes the per-turn context (a system message).
+  const content = body.messages?.filter((m) => m.role === 'user').at(-1)?.content
   return typeof content === 'string' ? content : ''
 }
 

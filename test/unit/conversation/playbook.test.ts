@@ -223,18 +223,18 @@ describe('the English example playbook (playbooks/example-en.yaml)', () => {
 })
 
 describe('playbook options of issue #7 (inboxes, texts.media_only, costs)', () => {
-  it('defaults: no inboxes (the default playbook), built-in media_only texts, gpt-4o-mini prices in USD, no budget', () => {
+  it('defaults: no inboxes (the default playbook), built-in media_only texts, gpt-5-mini prices in USD, no budget', () => {
     const p = parsePlaybook(stringifyYaml(minimal()), 'min.yaml')
     expect(p.inboxes).toEqual([])
     expect(Object.keys(p.texts.media_only).sort()).toEqual(['en', 'es', 'pt-BR'])
-    expect(p.costs).toEqual({ currency: 'USD', per_million_tokens: { input: 0.15, output: 0.6 }, models: {} })
+    expect(p.costs).toEqual({ currency: 'USD', per_million_tokens: { input: 0.25, cached_input: 0.025, output: 2.0 }, models: {} })
   })
 
   it('the shipped default carries media_only in three languages and a budget', async () => {
     const p = await loadPlaybook()
     expect(localize(p.texts.media_only, 'pt-BR', p.language)).toMatch(/só consigo ler mensagens de texto/)
     expect(p.costs.budget_per_conversation).toBe(0.05)
-    expect(p.costs.models['gpt-4o']).toEqual({ input: 2.5, output: 10 })
+    expect(p.costs.models['gpt-4o']).toEqual({ input: 2.5, cached_input: 1.25, output: 10 })
   })
 
   it('a media_only the playbook writes itself must have the playbook language', () => {
