@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { request } from 'undici'
 import { startFakeChatwoot, type FakeChatwoot, type FakeRef, type StoredMessage } from './fake-chatwoot.js'
 import { N8N_WEBHOOK_ENV, startFakeN8n, type FakeN8n } from './fake-n8n.js'
-import { startFakeOpenAi, type FakeOpenAi, type Respond } from './fake-openai.js'
+import { startFakeOpenAi, type FakeOpenAi, type FakeOpenAiOptions, type Respond } from './fake-openai.js'
 import { messageFixture, type MessageFixture } from './fixtures.js'
 import { chatwootHeaders } from './sign.js'
 import { startTestApp, type EnvOverrides, type TestApp } from './app.js'
@@ -49,6 +49,8 @@ export interface PipelineOptions {
   readonly env?: EnvOverrides
   /** Start an OpenAI stand-in answering with this, and give the app a key for it. */
   readonly openai?: Respond
+  /** How that stand-in behaves: known models, provider profile, prompt cache threshold. */
+  readonly openaiOptions?: Omit<FakeOpenAiOptions, 'respond'>
   /** Capture every log line into `app.logs` (see startTestApp), with the app's own redaction. */
   readonly captureLogs?: boolean
   /** The app's clock (deliveries are signed with its time, as a Chatwoot in step would sign them). */
@@ -61,7 +63,7 @@ export async function startPipeline (opts: PipelineOptions = {}): Promise<Pipeli
   const chatwoot = opts.standIns?.chatwoot ?? await startFakeChatwoot()
   const n8n = opts.standIns?.n8n ?? await startFakeN8n()
   const nowMs = (): number => opts.clock?.now() ?? Date.now()
-  const openai = opts.openai !== undefined ? await startFakeOpenAi({ respond: opts.openai }) : undefined
+  const openai = opts.openai !== undefined ? await startFakeOpenAi({ ...opts.openaiOptions, respond: opts.openai }) : undefined
   const app = await startTestApp({
     CHATWOOT_WEBHOOK_SECRET: SECRET,
     CHATWOOT_BASE_URL: chatwoot.url,
