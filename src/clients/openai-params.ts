@@ -1,5 +1,5 @@
 // How to ask a given model, on a given provider, for a structured answer. The chat completions
-// parameters differ by model and provider (docs/openai.md): reasoning models (o-series, GPT-5)
+// parameters differ by model and provider (docs/openai.md, "Parameters per model"): reasoning models (o-series, GPT-5)
 // reject `max_tokens` and spend part of `max_completion_tokens` thinking; many compatible providers
 // know only `max_tokens` and no `json_schema`. The client starts from what the name and the base URL
 // say and adapts once when the provider names a parameter it rejects.
