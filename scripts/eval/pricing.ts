@@ -3,7 +3,12 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 
-const priceSchema = z.object({ input: z.number().min(0), output: z.number().min(0) }).strict()
+const priceSchema = z.object({
+  input: z.number().min(0),
+  output: z.number().min(0),
+  /** Input served from the provider's prompt cache; absent: billed as `input` (the estimate errs high). */
+  cached_input: z.number().min(0).optional(),
+}).strict()
 export type Price = z.infer<typeof priceSchema>
 
 export const pricingFileSchema = z.object({
@@ -18,10 +23,37 @@ export function loadPricing (path: string): PricingFile {
   return pricingFileSchema.parse(JSON.parse(readFileSync(path, 'utf8')))
 }
 
-/** The price of a model: exact name first, then the longest listed prefix ("gpt-4o-mini-2024-07-18" → "gpt-4o-mini"). */
+// A dated snapshot ("gpt-4o-mini-2024-07-18") costs what its model does; any other suffix
+// ("o3-pro", "gpt-5-chat-latest") may be another model at another price, so it gets none.
+const SNAPSHOT = /^-\d{4}-\d{2}-\d{2}$/
+
+/** The price of a model: its own name, or the listed model a dated snapshot belongs to. */
 export function priceOf (pricing: PricingFile, model: string): Price | undefined {
   const exact = pricing.models[model]
   if (exact !== undefined) return exact
-  const prefix = Object.keys(pricing.models).filter((m) => model.startsWith(m)).sort((a, b) => b.length - a.length)[0]
-  return prefix !== undefined ? pricing.models[prefix] : undefined
+  const base = Object.keys(pricing.models).find((m) => model.startsWith(m) && SNAPSHOT.test(model.slice(m.length)))
+  return base !== undefined ? pricing.models[base] : undefined
+}
+
+/**
+ * `--price <input>,<output>[,<cached input>]`, USD per million tokens.
+ * @throws Error naming the expected form when a number is missing, negative or not a number.
+ */
+export function parsePriceArg (text: string): Price {
+  const parts = text.split(',').map((p) => p.trim())
+  const numbers = parts.map(Number)
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '') || numbers.some((n) => !Number.isFinite(n) || n < 0)) {
+    throw new Error(`--price must be "<input>,<output>[,<cached input>]" in USD per million tokens, got "${text}"`)
+  }
+  const [input = 0, output = 0, cached] = numbers
+  return { input, output, ...(cached !== undefined ? { cached_input: cached } : {}) }
+}
+
+/**
+ * USD of tokens at a price: the cached part of the prompt at `cached_input` (at `input` when the
+ * table has none), the rest of the prompt at `input`, the completion (reasoning included) at `output`.
+ */
+export function costUsd (tokens: { readonly prompt: number, readonly cachedPrompt: number, readonly completion: number }, price: Price): number {
+  const cached = Math.min(tokens.cachedPrompt, tokens.prompt)
+  return ((tokens.prompt - cached) * price.input + cached * (price.cached_input ?? price.input) + tokens.completion * price.output) / 1e6
 }

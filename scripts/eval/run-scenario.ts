@@ -5,16 +5,38 @@ import { performance } from 'node:perf_hooks'
 import { request } from 'undici'
 import { SECRET, startPipeline, type Pipeline } from '../../test/helpers/pipeline.js'
 import { chatwootHeaders } from '../../test/helpers/sign.js'
+import type { Config } from '../../src/config.js'
 import type { Playbook } from '../../src/conversation/playbook.js'
 import type { StoredMessage } from '../../test/helpers/fake-chatwoot.js'
 import { choiceValuesOf, leadWebhook } from './lead-webhooks.js'
 import type { PostedNote, PostedReply, WorkflowCall } from './policy.js'
 import { stepMessages, type Scenario } from './scenario.js'
 
-/** Which brain answers: the scripted one, or a model through the OpenAI client (any compatible provider). */
-export type BrainSettings =
-  | { readonly kind: 'scripted' }
-  | { readonly kind: 'model', readonly apiKey: string, readonly model: string, readonly baseUrl?: string, readonly timeoutMs?: number, readonly maxTokens?: number }
+type OpenAiConfig = Config['openai']
+
+/** A model through the OpenAI client (any compatible provider), with the OPENAI_* settings the app would read. */
+export interface ModelBrain {
+  readonly kind: 'model'
+  readonly apiKey: string
+  readonly model: string
+  readonly baseUrl?: string
+  readonly timeoutMs?: number
+  readonly maxTokens?: number
+  /** Unset: decided from the model and the base URL, as the app does. */
+  readonly tokenParam?: NonNullable<OpenAiConfig['tokenParam']>
+  readonly reasoningEffort?: NonNullable<OpenAiConfig['reasoningEffort']>
+  readonly responseFormat?: OpenAiConfig['responseFormat']
+}
+
+/** Which brain answers: the scripted one, or a model. */
+export type BrainSettings = { readonly kind: 'scripted' } | ModelBrain
+
+/** Tokens the app counted in sdr_llm_tokens_total; `cachedPrompt` is the part of `prompt` the provider served from its cache. */
+export interface TokenCounts {
+  readonly prompt: number
+  readonly cachedPrompt: number
+  readonly completion: number
+}
 
 export interface RunSettings {
   readonly brain: BrainSettings
@@ -62,7 +84,7 @@ export interface ScenarioRun {
   /** toggle_status open calls: how many times the bot gave the conversation to a person. */
   readonly handoffs: number
   readonly final: { readonly stage: string, readonly status: string, readonly labels: readonly string[], readonly fields: Readonly<Record<string, string>> }
-  readonly tokens: { readonly prompt: number, readonly completion: number }
+  readonly tokens: TokenCounts
   /** Turns the scripted brain answered because the model failed (a model run only). */
   readonly brainFallbacks: number
   readonly durationMs: number
@@ -92,7 +114,7 @@ export async function runScenario (scenario: Scenario, settings: RunSettings, co
   const steps: StepRun[] = []
   let logIndex = 0
   let error: string | undefined
-  let tokens = { prompt: 0, completion: 0 }
+  let tokens: TokenCounts = { prompt: 0, cachedPrompt: 0, completion: 0 }
   let brainFallbacks = 0
   try {
     for (const [index, step] of scenario.steps.entries()) {
@@ -128,7 +150,7 @@ export async function runScenario (scenario: Scenario, settings: RunSettings, co
       })
     }
     const metrics = await p.metrics()
-    tokens = { prompt: sample(metrics, 'sdr_llm_tokens_total', 'kind="prompt"'), completion: sample(metrics, 'sdr_llm_tokens_total', 'kind="completion"') }
+    tokens = tokensOf(metrics)
     brainFallbacks = sample(metrics, 'sdr_brain_calls_total', 'outcome="fallback"')
   } catch (err) {
     error = err instanceof Error ? err.message : String(err)
@@ -167,15 +189,30 @@ function pipelineEnv (settings: RunSettings): Record<string, string | undefined>
     BOT_DEBOUNCE_MS: String(settings.debounceMs),
     BOT_MAX_WAIT_MS: String(Math.max(1000, settings.debounceMs * 10)),
     ...(playbook !== undefined ? { PLAYBOOK_PATH: playbook } : {}),
-    ...(b.kind === 'model'
-      ? {
-          OPENAI_API_KEY: b.apiKey,
-          OPENAI_MODEL: b.model,
-          OPENAI_BASE_URL: b.baseUrl,
-          OPENAI_TIMEOUT_MS: b.timeoutMs !== undefined ? String(b.timeoutMs) : undefined,
-          OPENAI_MAX_TOKENS: b.maxTokens !== undefined ? String(b.maxTokens) : undefined,
-        }
-      : { OPENAI_API_KEY: undefined }),
+    ...(b.kind === 'model' ? modelEnv(b) : { OPENAI_API_KEY: undefined }),
+  }
+}
+
+/** The OPENAI_* variables that make the app ask this model as the eval was told to. */
+function modelEnv (b: ModelBrain): Record<string, string | undefined> {
+  return {
+    OPENAI_API_KEY: b.apiKey,
+    OPENAI_MODEL: b.model,
+    OPENAI_BASE_URL: b.baseUrl,
+    OPENAI_TIMEOUT_MS: b.timeoutMs !== undefined ? String(b.timeoutMs) : undefined,
+    OPENAI_MAX_TOKENS: b.maxTokens !== undefined ? String(b.maxTokens) : undefined,
+    OPENAI_TOKEN_PARAM: b.tokenParam,
+    OPENAI_REASONING_EFFORT: b.reasoningEffort,
+    OPENAI_RESPONSE_FORMAT: b.responseFormat,
+  }
+}
+
+/** The conversation's tokens, as the app counted them (failed billed calls included). */
+function tokensOf (metrics: string): TokenCounts {
+  return {
+    prompt: sample(metrics, 'sdr_llm_tokens_total', 'kind="prompt"'),
+    cachedPrompt: sample(metrics, 'sdr_llm_tokens_total', 'kind="cached_prompt"'),
+    completion: sample(metrics, 'sdr_llm_tokens_total', 'kind="completion"'),
   }
 }
 

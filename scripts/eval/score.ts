@@ -4,7 +4,7 @@
 import type { Playbook } from '../../src/conversation/playbook.js'
 import { policyViolations, type PolicyFile, type Violation } from './policy.js'
 import { foldText, foreignLines } from './reply-language.js'
-import type { DecidedTurn, ScenarioRun } from './run-scenario.js'
+import type { DecidedTurn, ScenarioRun, TokenCounts } from './run-scenario.js'
 import type { FieldExpectation, Scenario, StageExpectation } from './scenario.js'
 
 export const CATEGORIES = ['fields', 'intents', 'stages', 'replies', 'final'] as const
@@ -34,7 +34,7 @@ export interface ScenarioResult {
   /** Lead steps until the bot qualified the lead, when it did. */
   readonly turnsToQualify: number | undefined
   readonly latenciesMs: readonly number[]
-  readonly tokens: { readonly prompt: number, readonly completion: number }
+  readonly tokens: TokenCounts
   readonly brainFallbacks: number
   readonly durationMs: number
 }

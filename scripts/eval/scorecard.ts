@@ -3,6 +3,7 @@
 // zod-validated when read back.
 import { z } from 'zod'
 import { VIOLATION_KINDS } from './policy.js'
+import { costUsd, type Price } from './pricing.js'
 import type { Category, ScenarioResult } from './score.js'
 
 const rateSchema = z.object({ passed: z.number().int().min(0), total: z.number().int().min(0), rate: z.number().min(0).max(1) }).strict()
@@ -38,8 +39,13 @@ export const scorecardSchema = z.object({
   policy_violations: z.object({ total: z.number().int().min(0), by_kind: z.record(z.string(), z.number().int().min(0)) }).strict(),
   turns_to_qualify: z.object({ mean: z.number().nullable(), max: z.number().nullable(), conversations: z.number().int().min(0) }).strict(),
   latency_ms: z.object({ p50: z.number(), p95: z.number(), max: z.number(), replies: z.number().int().min(0) }).strict(),
-  tokens_per_conversation: z.object({ prompt: z.number().min(0), completion: z.number().min(0) }).strict(),
-  /** null when the model's price is unknown (see evals/pricing.json). */
+  tokens_per_conversation: z.object({
+    prompt: z.number().min(0),
+    completion: z.number().min(0),
+    /** The part of `prompt` served from the provider's cache; absent in scorecards saved before it was counted. */
+    cached_prompt: z.number().min(0).optional(),
+  }).strict(),
+  /** null when the model's price is unknown (see evals/pricing.json); cached input at its own price. */
   cost_per_conversation_usd: z.number().min(0).nullable(),
   brain_fallbacks: z.number().int().min(0),
   /** Checks marked needs_model that the scripted brain answered: reported, not scored. */
@@ -63,7 +69,7 @@ export interface ScorecardMeta {
   readonly playbook: string
   readonly durationMs: number
   /** USD per million tokens; undefined when unknown. */
-  readonly price: { readonly input: number, readonly output: number } | undefined
+  readonly price: Price | undefined
 }
 
 const rate = (passed: number, total: number): Rate => ({ passed, total, rate: total === 0 ? 1 : round(passed / total, 4) })
@@ -106,8 +112,8 @@ export function buildScorecard (results: readonly ScenarioResult[], meta: Scorec
   const qualify = results.flatMap((r) => r.turnsToQualify !== undefined ? [r.turnsToQualify] : [])
   const latencies = results.flatMap((r) => r.latenciesMs).sort((a, b) => a - b)
   const n = Math.max(1, results.length)
-  const prompt = results.reduce((s, r) => s + r.tokens.prompt, 0) / n
-  const completion = results.reduce((s, r) => s + r.tokens.completion, 0) / n
+  const perConversation = (kind: keyof ScenarioResult['tokens']): number => results.reduce((s, r) => s + r.tokens[kind], 0) / n
+  const tokens = { prompt: perConversation('prompt'), cachedPrompt: perConversation('cachedPrompt'), completion: perConversation('completion') }
   const tags = [...new Set(results.flatMap((r) => r.tags))].sort()
   return {
     version: 1,
@@ -128,8 +134,8 @@ export function buildScorecard (results: readonly ScenarioResult[], meta: Scorec
       conversations: qualify.length,
     },
     latency_ms: { p50: round(percentile(latencies, 50), 1), p95: round(percentile(latencies, 95), 1), max: round(latencies.at(-1) ?? 0, 1), replies: latencies.length },
-    tokens_per_conversation: { prompt: round(prompt, 1), completion: round(completion, 1) },
-    cost_per_conversation_usd: meta.price === undefined ? null : round((prompt * meta.price.input + completion * meta.price.output) / 1e6, 6),
+    tokens_per_conversation: { prompt: round(tokens.prompt, 1), completion: round(tokens.completion, 1), cached_prompt: round(tokens.cachedPrompt, 1) },
+    cost_per_conversation_usd: meta.price === undefined ? null : round(costUsd(tokens, meta.price), 6),
     brain_fallbacks: results.reduce((s, r) => s + r.brainFallbacks, 0),
     model_only: rate(modelOnly.filter((c) => c.passed).length, modelOnly.length),
     by_tag: Object.fromEntries(tags.map((t) => {
@@ -174,7 +180,7 @@ export function formatScorecard (s: Scorecard, results?: readonly ScenarioResult
     `  policy violations       ${s.policy_violations.total}${s.policy_violations.total > 0 ? `  (${Object.entries(s.policy_violations.by_kind).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
     `  turns to qualify        ${ttq.mean === null ? 'n/a' : `mean ${ttq.mean} · max ${ttq.max ?? 0}`}  (${ttq.conversations} qualified)`,
     `  latency after debounce  p50 ${s.latency_ms.p50} ms · p95 ${s.latency_ms.p95} ms · max ${s.latency_ms.max} ms  (${s.latency_ms.replies} replies)`,
-    `  tokens / conversation   prompt ${s.tokens_per_conversation.prompt} · completion ${s.tokens_per_conversation.completion}`,
+    `  tokens / conversation   ${formatTokens(s.tokens_per_conversation)}`,
     `  cost / conversation     ${cost}`,
     ...(s.brain.kind === 'model' ? [`  scripted fallbacks      ${s.brain_fallbacks}`] : []),
     `  model-only checks       ${s.model_only.total === 0 ? 'none' : `${pct(s.model_only)}  ${s.brain.kind === 'scripted' ? 'not scored with the scripted brain' : ''}`}`.trimEnd(),
@@ -197,6 +203,12 @@ export function formatScorecard (s: Scorecard, results?: readonly ScenarioResult
     for (const m of misses) lines.push(`  · ${m}`)
   }
   return lines.join('\n')
+}
+
+/** Prompt (and its cached part, when counted) and completion tokens. */
+function formatTokens (t: Scorecard['tokens_per_conversation']): string {
+  const cached = t.cached_prompt !== undefined && t.cached_prompt > 0 ? ` (cached ${t.cached_prompt})` : ''
+  return `prompt ${t.prompt}${cached} · completion ${t.completion}`
 }
 
 /** One row per lead language: the same rates as above, side by side. */

@@ -3,8 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { scorecardSchema } from '../../scripts/eval/scorecard.js'
+import { startFakeOpenAi, type FakeOpenAi } from '../helpers/fake-openai.js'
+import { keywordModel } from './keyword-model.js'
 
 // `npm run eval` as a process: its exit code is what CI and a pre-release check rely on.
 
@@ -12,9 +14,11 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'sdr-eval-cli-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-function evalCli (args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  // No key from the developer's shell: these runs are about the scripted brain.
-  const env = { ...process.env, OPENAI_API_KEY: '' }
+const OPENAI_ENV = ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'OPENAI_TIMEOUT_MS', 'OPENAI_MAX_TOKENS', 'OPENAI_TOKEN_PARAM', 'OPENAI_REASONING_EFFORT', 'OPENAI_RESPONSE_FORMAT']
+
+function evalCli (args: string[], openai: Record<string, string> = {}): Promise<{ code: number | null, stdout: string, stderr: string }> {
+  // No OPENAI_* from the developer's shell: a run has a model only when the test gives it one.
+  const env = { ...process.env, ...Object.fromEntries(OPENAI_ENV.map((k) => [k, ''])), ...openai }
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/eval.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
@@ -65,4 +69,82 @@ describe('npm run eval', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/--concurrency must be a positive integer/)
   }, 30_000)
+
+  it('--brain openai without OPENAI_API_KEY exits 2 instead of scoring the scripted brain', async () => {
+    const r = await evalCli(['--brain', 'openai', '--filter', 'opt-out-sair'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/--brain openai needs OPENAI_API_KEY/)
+    expect(r.stdout).toBe('')
+  }, 30_000)
+
+  it.each([
+    [['--brain', 'claude'], /--brain must be openai or scripted, got claude/],
+    [['--brain', 'openai', '--scripted'], /--scripted and --brain openai contradict each other/],
+    [['--price', '0.25'], /--price must be "<input>,<output>\[,<cached input>\]"/],
+  ])('exits 2 on %j', async (args, message) => {
+    const r = await evalCli([...args, '--filter', 'opt-out-sair'], { OPENAI_API_KEY: 'sk-test' })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(message)
+  }, 30_000)
+
+  it('--brain openai exits 2 on an OPENAI_* value the service would refuse too', async () => {
+    const r = await evalCli(['--brain', 'openai'], { OPENAI_API_KEY: 'sk-test', OPENAI_REASONING_EFFORT: 'extreme' })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/OPENAI_REASONING_EFFORT/)
+  }, 30_000)
+
+  it('--help documents the brains, the OPENAI_* variables and how to commit a model baseline', async () => {
+    const r = await evalCli(['--help'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/--brain <openai\|scripted>/)
+    expect(r.stdout).toMatch(/--scripted\s+same as --brain scripted/)
+    expect(r.stdout).toMatch(/OPENAI_TOKEN_PARAM, OPENAI_REASONING_EFFORT, OPENAI_RESPONSE_FORMAT/)
+    expect(r.stdout).toContain('npm run eval -- --brain openai --json evals/baseline.openai.json')
+  }, 30_000)
+
+  describe('with an OpenAI-compatible stand-in', () => {
+    let fake: FakeOpenAi | undefined
+    afterEach(async () => {
+      await fake?.close()
+      fake = undefined
+    })
+
+    it('--scripted (as --brain scripted) keeps the model out even when a key is set', async () => {
+      fake = await startFakeOpenAi({ respond: keywordModel })
+      const r = await evalCli(['--scripted', '--filter', 'opt-out-sair'], { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseUrl })
+      expect(r.code).toBe(0)
+      expect(r.stdout).toMatch(/brain: scripted/)
+      expect(fake.completions()).toHaveLength(0)
+    }, 60_000)
+
+    it('--brain openai asks the model with every OPENAI_* setting, and prices its cached input', async () => {
+      fake = await startFakeOpenAi({ respond: keywordModel })
+      const out = join(dir, 'model.json')
+      const r = await evalCli(['--brain', 'openai', '--filter', 'opt-out-sair', '--price', '0.25,2,0.025', '--json', out], {
+        OPENAI_API_KEY: 'sk-test',
+        OPENAI_BASE_URL: fake.baseUrl,
+        OPENAI_MODEL: 'gpt-5-mini',
+        OPENAI_TOKEN_PARAM: 'max_completion_tokens',
+        OPENAI_REASONING_EFFORT: 'low',
+        OPENAI_RESPONSE_FORMAT: 'json_object',
+      })
+      expect(r.stdout).toMatch(/brain: model gpt-5-mini/)
+      const asked = fake.completions().map((c) => c.body)
+      expect(asked.length).toBeGreaterThan(0)
+      for (const body of asked) {
+        expect(body).toMatchObject({ model: 'gpt-5-mini', reasoning_effort: 'low', response_format: { type: 'json_object' } })
+        expect(body.max_completion_tokens).toBeGreaterThan(0)
+        expect(body).not.toHaveProperty('max_tokens')
+      }
+      const card = scorecardSchema.parse(JSON.parse(readFileSync(out, 'utf8')))
+      const billed = fake.billed()
+      expect(card.tokens_per_conversation.prompt).toBe(billed.reduce((s, u) => s + u.prompt_tokens, 0))
+      expect(card.tokens_per_conversation.cached_prompt).toBe(billed.reduce((s, u) => s + u.prompt_tokens_details.cached_tokens, 0))
+      expect(card.tokens_per_conversation.cached_prompt).toBeGreaterThan(0)
+      const { prompt, completion, cached_prompt: cached = 0 } = card.tokens_per_conversation
+      expect(card.cost_per_conversation_usd).toBeCloseTo(((prompt - cached) * 0.25 + cached * 0.025 + completion * 2) / 1e6, 5)
+      expect(card.brain_fallbacks).toBe(0)
+      expect(r.code).toBe(0)
+    }, 60_000)
+  })
 })

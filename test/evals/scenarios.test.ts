@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config.js'
 import { loadPlaybook } from '../../src/conversation/playbook.js'
 import { loadPolicy } from '../../scripts/eval/policy.js'
 import { loadPricing, priceOf } from '../../scripts/eval/pricing.js'
@@ -190,8 +191,9 @@ describe('the other files of evals/ validate', () => {
   it('policy.yaml and pricing.json load; the default model has a price', () => {
     expect(loadPolicy(`${ROOT}evals/policy.yaml`).forbidden_replies.length).toBeGreaterThan(0)
     const pricing = loadPricing(`${ROOT}evals/pricing.json`)
-    expect(priceOf(pricing, 'gpt-4o-mini')).toEqual({ input: 0.15, output: 0.6 })
-    expect(priceOf(pricing, 'gpt-4o-mini-2024-07-18')).toEqual({ input: 0.15, output: 0.6 })
+    const defaultModel = loadConfig({ APP_ENV: 'test' }).openai.model
+    expect(priceOf(pricing, defaultModel)?.cached_input).toBeDefined()
+    expect(priceOf(pricing, 'gpt-5-mini')).toEqual({ input: 0.25, cached_input: 0.025, output: 2 })
     expect(priceOf(pricing, 'some-local-model')).toBeUndefined()
   })
 })

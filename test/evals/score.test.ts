@@ -43,7 +43,7 @@ const run = (steps: StepRun[], over: Partial<ScenarioRun> = {}): ScenarioRun => 
   handoffReasons: [],
   handoffs: 0,
   final: { stage: steps.flatMap((s) => s.turns).at(-1)?.to ?? 'new', status: 'pending', labels: [], fields: steps.at(-1)?.fields ?? {} },
-  tokens: { prompt: 0, completion: 0 },
+  tokens: { prompt: 0, cachedPrompt: 0, completion: 0 },
   brainFallbacks: 0,
   durationMs: 10,
   error: undefined,

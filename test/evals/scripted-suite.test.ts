@@ -45,7 +45,7 @@ describe('conversation evals, scripted brain', () => {
   it('measured what the scorecard reports: every reply timed, qualified leads counted, no tokens', () => {
     expect(run.scorecard.latency_ms.replies).toBeGreaterThan(run.scorecard.scenarios.total)
     expect(run.scorecard.turns_to_qualify.conversations).toBeGreaterThan(5)
-    expect(run.scorecard.tokens_per_conversation).toEqual({ prompt: 0, completion: 0 })
+    expect(run.scorecard.tokens_per_conversation).toEqual({ prompt: 0, completion: 0, cached_prompt: 0 })
     expect(run.scorecard.cost_per_conversation_usd).toBe(0)
   })
 

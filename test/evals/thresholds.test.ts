@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { buildScorecard, formatScorecard, scorecardSchema, type Scorecard } from '../../scripts/eval/scorecard.js'
 import type { ScenarioResult } from '../../scripts/eval/score.js'
 import { checkAbsolute, checkRegression, loadBaseline, loadThresholds } from '../../scripts/eval/thresholds.js'
@@ -8,6 +11,8 @@ import { checkAbsolute, checkRegression, loadBaseline, loadThresholds } from '..
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const thresholds = loadThresholds(`${ROOT}evals/thresholds.json`)
+const dir = mkdtempSync(join(tmpdir(), 'sdr-eval-thresholds-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const result = (id: string, over: Partial<ScenarioResult> = {}): ScenarioResult => ({
   id,
@@ -23,7 +28,7 @@ const result = (id: string, over: Partial<ScenarioResult> = {}): ScenarioResult 
   error: undefined,
   turnsToQualify: 4,
   latenciesMs: [10, 20, 30],
-  tokens: { prompt: 1000, completion: 200 },
+  tokens: { prompt: 1000, cachedPrompt: 0, completion: 200 },
   brainFallbacks: 0,
   durationMs: 100,
   ...over,
@@ -40,10 +45,23 @@ describe('buildScorecard', () => {
     expect(base.fields).toEqual({ passed: 3, total: 3, rate: 1 })
     expect(base.turns_to_qualify).toEqual({ mean: 4, max: 4, conversations: 3 })
     expect(base.latency_ms).toEqual({ p50: 20, p95: 30, max: 30, replies: 9 })
-    expect(base.tokens_per_conversation).toEqual({ prompt: 1000, completion: 200 })
+    expect(base.tokens_per_conversation).toEqual({ prompt: 1000, completion: 200, cached_prompt: 0 })
     // 1000 × 0.15 / 1e6 + 200 × 0.60 / 1e6
     expect(base.cost_per_conversation_usd).toBeCloseTo(0.00027, 8)
     expect(scorecardSchema.parse(JSON.parse(JSON.stringify(base)))).toEqual(base)
+  })
+
+  it('prices the cached part of the prompt at the cached input price, the rest at the input price', () => {
+    const cachedRun = (cachedPrompt: number) => result('a', { tokens: { prompt: 1000, cachedPrompt, completion: 200 } })
+    const gpt5 = { input: 1.25, cached_input: 0.125, output: 10 }
+    const s = card([cachedRun(600), cachedRun(200)], gpt5)
+    expect(s.tokens_per_conversation).toEqual({ prompt: 1000, completion: 200, cached_prompt: 400 })
+    // (600 fresh × 1.25 + 400 cached × 0.125 + 200 × 10) / 1e6
+    expect(s.cost_per_conversation_usd).toBeCloseTo(0.0028, 8)
+    // A price without cached_input bills cached input as input: the estimate errs high, never low.
+    expect(card([cachedRun(600)], { input: 1.25, output: 10 }).cost_per_conversation_usd).toBeCloseTo(0.00325, 8)
+    expect(formatScorecard(s)).toMatch(/tokens \/ conversation\s+prompt 1000 \(cached 400\) · completion 200/)
+    expect(formatScorecard(base)).toMatch(/tokens \/ conversation\s+prompt 1000 · completion 200/)
   })
 
   it('keeps model-only checks out of the rates and counts them apart', () => {
@@ -150,7 +168,7 @@ describe('checkRegression', () => {
   })
 
   it('more turns to qualify, more tokens, slower replies', () => {
-    const now = card([result('a', { turnsToQualify: 6, tokens: { prompt: 3000, completion: 600 }, latenciesMs: [5000] }), result('b'), result('c')])
+    const now = card([result('a', { turnsToQualify: 6, tokens: { prompt: 3000, cachedPrompt: 0, completion: 600 }, latenciesMs: [5000] }), result('b'), result('c')])
     const problems = checkRegression(now, base, thresholds.model.regression).regressions.join('\n')
     expect(problems).toMatch(/turns to qualify rose/)
     expect(problems).toMatch(/tokens per conversation rose/)
@@ -159,10 +177,20 @@ describe('checkRegression', () => {
   })
 
   it('a filtered run is compared scenario by scenario only', () => {
-    const now = card([result('a', { passed: false, tokens: { prompt: 9000, completion: 9000 } })])
+    const now = card([result('a', { passed: false, tokens: { prompt: 9000, cachedPrompt: 0, completion: 9000 } })])
     const { regressions, notes } = checkRegression(now, base, t)
     expect(regressions).toHaveLength(1)
     expect(notes.join()).toMatch(/aggregates not compared/)
+  })
+
+  it('a baseline saved before cached tokens were counted still loads and compares', () => {
+    const saved = JSON.parse(JSON.stringify(base)) as { tokens_per_conversation: Record<string, number> }
+    delete saved.tokens_per_conversation['cached_prompt']
+    const path = join(dir, 'old-baseline.json')
+    writeFileSync(path, JSON.stringify(saved))
+    const old = loadBaseline(path)
+    expect(old.tokens_per_conversation).toEqual({ prompt: 1000, completion: 200 })
+    expect(checkRegression(base, old, t)).toEqual({ regressions: [], notes: [] })
   })
 
   it('refuses a baseline file that is not a scorecard', () => {
