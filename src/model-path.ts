@@ -80,7 +80,12 @@ async function startupCheck (client: OpenAiClient, log: FastifyBaseLogger, model
     const result = await client.complete(req)
     log.info({ model, latencyMs: result.latencyMs }, 'OpenAI answered the start-up check')
   } catch (err) {
-    log.error({ model, llm: describe(err) }, 'OpenAI failed the start-up check: leads get the scripted brain until it is fixed')
+    if ((err as { misconfigured?: unknown }).misconfigured === true) {
+      log.error({ model, llm: describe(err) }, 'OpenAI failed the start-up check: leads get the scripted brain until it is fixed')
+    } else {
+      // A timeout, a 5xx or an odd answer says nothing about the configuration: the turns will tell.
+      log.warn({ model, llm: describe(err) }, 'OpenAI start-up check inconclusive (a timeout, a server error or an unexpected answer): the turns will show whether the model works')
+    }
   }
 }
 
