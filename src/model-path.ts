@@ -26,7 +26,15 @@ function describe (err: unknown): Record<string, unknown> {
   if (err === null || typeof err !== 'object') return { message: String(err) }
   const e = err as Record<string, unknown>
   const pick = ['kind', 'status', 'code', 'param', 'type', 'requestId'].filter((k) => e[k] !== undefined)
-  return { message: e['message'], ...Object.fromEntries(pick.map((k) => [k, e[k]])) }
+  // A provider's refusal always shows its code and param, null when it named none: "no param" is an answer too.
+  const http = e['kind'] === 'http' ? { code: e['code'] ?? null, param: e['param'] ?? null } : {}
+  return { message: e['message'], ...Object.fromEntries(pick.map((k) => [k, e[k]])), ...http }
+}
+
+/** The provider's code, else the status (`status_500`), else the kind's own reason. */
+function errorCode (err: { code?: unknown, status?: unknown } | undefined): string {
+  if (typeof err?.code === 'string') return codeLabel(err.code)
+  return typeof err?.status === 'number' ? `status_${err.status}` : 'other'
 }
 
 /**
@@ -46,8 +54,8 @@ export function observeModel (metrics: Metrics, log: FastifyBaseLogger, model: s
       if ((e.usage.reasoningTokens ?? 0) > 0) metrics.llmTokens.inc({ kind: 'reasoning' }, e.usage.reasoningTokens)
     }
     if (e.outcome === 'ok') return
-    const err = e.error as { kind?: unknown, code?: unknown, misconfigured?: unknown } | undefined
-    metrics.llmErrors.inc({ kind: typeof err?.kind === 'string' ? err.kind : 'error', code: codeLabel(err?.code) })
+    const err = e.error as { kind?: unknown, code?: unknown, status?: unknown, misconfigured?: unknown } | undefined
+    metrics.llmErrors.inc({ kind: typeof err?.kind === 'string' ? err.kind : 'error', code: errorCode(err) })
     if (err?.misconfigured === true) {
       log.error({ model, llm: describe(e.error) }, 'OpenAI refused the request (key, model, parameter or quota): every turn falls back to the scripted brain until it is fixed')
     } else {

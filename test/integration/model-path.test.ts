@@ -71,7 +71,7 @@ describe('the model path through the service', () => {
     expect(errors).toHaveLength(1)
     expect(errors[0]).toMatchObject({
       model: 'gpt-9-turbo',
-      llm: { kind: 'http', status: 404, code: 'model_not_found', type: 'invalid_request_error', requestId: pipeline.openai!.served()[0]?.requestId },
+      llm: { kind: 'http', status: 404, code: 'model_not_found', param: null, type: 'invalid_request_error', requestId: pipeline.openai!.served()[0]?.requestId },
     })
     expect(String(errors[0]?.['msg'])).toContain('OpenAI refused the request')
     const metrics = await pipeline.metrics()
@@ -105,7 +105,20 @@ describe('the model path through the service', () => {
     const ms = await turn(pipeline, newRef(), 'Olá, quero automatizar o atendimento')
     expect(ms).toBeLessThan(2600)
     expect(pipeline.openai!.completions()).toHaveLength(1)
-    expect(sample(await pipeline.metrics(), 'sdr_brain_calls_total{adapter="scripted",outcome="fallback"}')).toBe(1)
+    const metrics = await pipeline.metrics()
+    expect(sample(metrics, 'sdr_brain_calls_total{adapter="scripted",outcome="fallback"}')).toBe(1)
+    expect(sample(metrics, 'sdr_llm_errors_total{kind="http",code="rate_limit_exceeded"}')).toBe(1)
+  })
+
+  it('a 5xx without a code is counted by its status', async () => {
+    const pipeline = await start()
+    // Twice: the first is retried (250 ms fits in the 2 s deadline), the second is not.
+    pipeline.openai!.failNext(2, 503, { code: null })
+    await turn(pipeline, newRef(), 'Olá, quero automatizar o atendimento')
+    expect(sample(await pipeline.metrics(), 'sdr_llm_errors_total{kind="http",code="status_503"}')).toBe(1)
+    expect(pipeline.openai!.completions()).toHaveLength(2)
+    // Not a configuration failure: a warning, no error line.
+    expect(pipeline.app.parsedLogs().filter((l) => l.level === 50)).toHaveLength(0)
   })
 
   it('a provider without json_schema is answered through json_object, told once in the log', async () => {
