@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici'
 import { z } from 'zod'
+import type { ConversationRef } from '../conversation/ref.js'
 import { replyLanded } from '../lib/reply-landed.js'
 import {
   mayHaveReachedServer,
@@ -11,12 +12,6 @@ import {
   type RetryPolicy,
   type Sleep,
 } from './http.js'
-
-export interface ConversationRef {
-  accountId: number
-  /** The conversation's display id, as in REST paths and in webhook `conversation.id`. */
-  conversationId: number
-}
 
 export interface QuickReplyItem { title: string, value: string }
 

@@ -5,12 +5,7 @@ import {
   type ChatwootConversationStatus,
   type KnownEvent,
 } from './payloads.js'
-
-/** Identifies one Chatwoot conversation: the unit of ordering, locking and state. */
-export interface ConversationRef {
-  readonly accountId: number
-  readonly conversationId: number
-}
+import { conversationTag, type ConversationRef } from './ref.js'
 
 export interface InboundContact {
   readonly id: number | undefined
@@ -83,8 +78,6 @@ export type Classification =
   | { readonly outcome: 'invalid', readonly message: string }
   | { readonly outcome: 'ignored', readonly reason: string, readonly ref?: ConversationRef, readonly dedupeKeys: readonly string[] }
   | { readonly outcome: 'act', readonly job: ConversationJob, readonly dedupeKeys: readonly string[] }
-
-export const conversationTag = (ref: ConversationRef): string => `{${ref.accountId}:${ref.conversationId}}`
 
 /** Undefined when the value cannot be serialised (JSON.stringify overflows the stack on deep nesting). */
 function shortHash (value: unknown): string | undefined {

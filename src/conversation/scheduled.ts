@@ -1,5 +1,6 @@
 import { planFollowUp, sendableAt, watchdogDueAt } from './follow-ups.js'
-import { conversationTag, type ConversationJob, type ConversationRef, type TimerJob } from './inbound.js'
+import type { ConversationJob, TimerJob } from './inbound.js'
+import { conversationTag, type ConversationRef } from './ref.js'
 import { businessHoursOf, leadText, type Playbook } from './playbook.js'
 import type { NewestMessage } from '../lib/reply-landed.js'
 import type { ConversationState, Workflow } from './types.js'

@@ -1,5 +1,5 @@
 import type { FollowUpPlan } from './follow-ups.js'
-import type { ConversationRef } from './inbound.js'
+import type { ConversationRef } from './ref.js'
 
 /** Where the lead stands in the SDR script. */
 export const STAGES = ['new', 'qualifying', 'qualified', 'handoff', 'disqualified', 'opted_out'] as const

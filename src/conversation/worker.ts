@@ -1,6 +1,7 @@
 import type { Brain } from './brain.js'
 import { addSpend, unreportedCost, usageCost } from './costs.js'
-import { conversationTag, type ConversationJob, type ConversationRef, type EraseJob, type MessageJob, type TimerJob } from './inbound.js'
+import type { ConversationJob, EraseJob, MessageJob, TimerJob } from './inbound.js'
+import { conversationTag, type ConversationRef } from './ref.js'
 import { createScheduledWork, type FollowUpOutcome, type TimerPort, type WatchdogOutcome } from './scheduled.js'
 import type { ContactRef } from '../stores/contacts.js'
 import { messageChars, pauseBeforeMs, showsTyping, splitForChat } from './pacing.js'

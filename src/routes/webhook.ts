@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
-import { classifyEvent, conversationTag, type ConversationJob } from '../conversation/inbound.js'
+import { classifyEvent, type ConversationJob } from '../conversation/inbound.js'
+import { conversationTag } from '../conversation/ref.js'
 import { envelopeSchema, isKnownEvent } from '../conversation/payloads.js'
 import type { Clock } from '../lib/clock.js'
 import { safeEqual, verifySignature, type SignatureFailure } from '../lib/hmac.js'

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 import { request } from 'undici'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { conversationTag, type ConversationRef } from '../../src/conversation/inbound.js'
+import { conversationTag, type ConversationRef } from '../../src/conversation/ref.js'
 import { initialState, type ConversationState } from '../../src/conversation/types.js'
 import { createMemoryStateStore, createRedisStateStore, type StateStore } from '../../src/stores/state.js'
 import { createTestClock, startTestApp, type TestApp, type TestClock } from '../helpers/app.js'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { classifyEvent, conversationTag, type Classification, type MessageJob, type StatusJob } from '../../src/conversation/inbound.js'
+import { classifyEvent, type Classification, type MessageJob, type StatusJob } from '../../src/conversation/inbound.js'
+import { conversationTag } from '../../src/conversation/ref.js'
 import type { KnownEvent } from '../../src/conversation/payloads.js'
 import {
   conversationFixture,
