@@ -62,6 +62,12 @@ export interface LlmErrorDetails {
   usage?: LlmUsage | undefined
 }
 
+/**
+ * 4xx codes about one request's content, not the configuration: a conversation past the context
+ * window, a prompt or answer flagged by a filter (OpenAI, Azure), JSON mode failing (Groq).
+ */
+const PER_REQUEST_CODES: ReadonlySet<string> = new Set(['context_length_exceeded', 'invalid_prompt', 'content_filter', 'content_policy_violation', 'json_validate_failed'])
+
 /** A failed completion. Carries no prompt or answer text, so it is safe to log as it is. */
 export class LlmError extends Error {
   readonly kind: LlmErrorKind
@@ -85,10 +91,12 @@ export class LlmError extends Error {
 
   /**
    * The provider refused the request itself (a wrong key, model or parameter, no quota left):
-   * retrying will not help; a person must look.
+   * retrying will not help; a person must look. A 4xx about this one request's content (too long,
+   * flagged, JSON the model could not produce) is not: the next turn may well pass.
    */
   get misconfigured (): boolean {
     if (this.code === 'insufficient_quota') return true
+    if (this.code !== undefined && PER_REQUEST_CODES.has(this.code)) return false
     return this.status !== undefined && this.status >= 400 && this.status < 500 && this.status !== 408 && this.status !== 409 && this.status !== 429
   }
 }

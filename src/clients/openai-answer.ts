@@ -1,8 +1,9 @@
 import { z } from 'zod'
 import { LlmError, type LlmRequest, type LlmUsage } from './llm.js'
 
-// Reading one chat completion: what it was billed (always, whatever the answer), then the answer,
-// judged by the caller's schema. Nothing here puts the prompt or the answer's text into an error.
+// Reading what a provider answers: a chat completion's billing (always, whatever the answer), then
+// its answer, judged by the caller's schema; or an error body, in whatever shape the provider sends.
+// Nothing here puts the prompt or the answer's text into an error.
 
 const completionSchema = z.looseObject({
   choices: z.array(z.looseObject({
@@ -47,7 +48,9 @@ export function usageOf (raw: unknown, model: string, promptChars: number): LlmU
  * The JSON in an answer: as it is, or inside a Markdown code fence, or between the first `{` and the
  * last `}` (providers that ignore the response format wrap it in prose). Undefined when there is none.
  */
-export function jsonIn (content: string): unknown {
+export function jsonIn (answer: string): unknown {
+  // Open reasoning models served as text (deepseek-r1, qwen3) think aloud first, braces included.
+  const content = answer.replace(/<think>[\s\S]*?<\/think>/gi, '')
   const candidates = [content.trim()]
   const fenced = /```(?:json)?\s*\n?([\s\S]*?)```/i.exec(content)
   if (fenced?.[1] !== undefined) candidates.push(fenced[1].trim())
@@ -89,4 +92,72 @@ export function readAnswer<T> (raw: unknown, req: LlmRequest<T>, usage: LlmUsage
     throw failed('invalid_output', 'schema', `openai answer does not match ${req.schemaName} (${where})`)
   }
   return value.data
+}
+
+// ---- Error bodies ----
+
+/** An error as OpenAI shapes it: what the SDK's APIError reads its code, param and type from. */
+export interface ProviderError { message?: string, type?: string, param?: string, code?: string }
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+/** A provider's field as text: old vLLM sends its code as a number (400), others null. */
+const text = (v: unknown): string | undefined => typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined
+
+function fieldsOf (r: Record<string, unknown>): ProviderError {
+  const fields = { message: text(r['message']), type: text(r['type']), param: text(r['param']), code: text(r['code']) }
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined))
+}
+
+/**
+ * FastAPI's 422 (`{"detail": [{"type", "loc", "msg", "input"}]}`): where and why, never `input`,
+ * which holds what was sent (the lead's words, when the messages are what it refused).
+ */
+function fromDetail (detail: unknown[]): ProviderError {
+  const items = detail.filter(isRecord).slice(0, 3).map((d) => {
+    const loc = Array.isArray(d['loc']) ? d['loc'].map(String).filter((p, i) => !(i === 0 && p === 'body')).join('.') : undefined
+    return { where: loc, why: text(d['msg']) ?? 'invalid', type: text(d['type']) }
+  })
+  const [first] = items
+  return {
+    message: items.map((i) => i.where !== undefined ? `${i.where}: ${i.why}` : i.why).join('; '),
+    ...(first?.type !== undefined ? { code: first.type } : {}),
+    ...(first?.where !== undefined && first.where !== '' ? { param: first.where } : {}),
+  }
+}
+
+/**
+ * A non-2xx body as OpenAI's `{ error: {...} }`, so the SDK keeps its message, code and param:
+ * OpenAI's own (codes made text), `{ error: "text" }`, old vLLM's `{ object: "error", message, code }`,
+ * FastAPI's `{ detail }`. Undefined when the body is not JSON or says nothing we can read.
+ */
+export function errorBodyOf (body: string): { error: ProviderError } | undefined {
+  let json: unknown
+  try {
+    json = JSON.parse(body)
+  } catch {
+    return undefined
+  }
+  if (!isRecord(json)) return undefined
+  const error = json['error']
+  if (isRecord(error)) return { error: fieldsOf(error) }
+  if (typeof error === 'string') return { error: { ...fieldsOf(json), message: error } }
+  const detail = json['detail']
+  if (Array.isArray(detail)) return { error: fromDetail(detail) }
+  if (typeof detail === 'string') return { error: { message: detail } }
+  return typeof json['message'] === 'string' ? { error: fieldsOf(json) } : undefined
+}
+
+/** `'input': '…'`, `"input": "…"`, `input_value='…'`: where validators echo what was sent. */
+const ECHOED_INPUT = /(\binput(?:_value)?['"]?\s*[:=]\s*)('(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|\{[^}]*\}?|\[[^\]]*\]?|[^,;\s)}\]]+)/gi
+const MAX_PROVIDER_MESSAGE = 300
+
+/**
+ * The provider's words, safe to log: an echoed input redacted (it may be the lead's text), bounded,
+ * on one line. They name the model or the parameter, never the prompt.
+ */
+export function providerMessage (message: string): string {
+  const redacted = message.replace(ECHOED_INPUT, '$1[redacted]')
+  // Control characters (a log line's ESC or newline) become spaces.
+  const line = [...redacted].map((c) => c < ' ' || c === '\u007f' ? ' ' : c).join('')
+  return line.length > MAX_PROVIDER_MESSAGE ? `${line.slice(0, MAX_PROVIDER_MESSAGE)}…` : line
 }

@@ -61,6 +61,8 @@ export interface FailOptions {
   type?: string
   param?: string | null
   message?: string
+  /** The whole error body, sent as it is instead of OpenAI's shape (old vLLM's `{object, message}`, FastAPI's `{detail}`). */
+  body?: unknown
 }
 
 export interface FakeOpenAi extends StandIn {
@@ -87,6 +89,10 @@ export interface FakeOpenAi extends StandIn {
   fenceNext (n: number): void
   /** The next n completions answer after `ms`. */
   slowNext (n: number, ms: number): void
+  /** The next n completions are 200s whose JSON body is cut short, as a proxy that drops the connection sends. */
+  brokenBodyNext (n: number): void
+  /** The reasoning efforts the server takes (others get OpenAI's unsupported_value); [] rejects the parameter itself. */
+  setReasoningEfforts (efforts: string[] | undefined): void
   /** Reasoning tokens every reasoning-model completion spends; undefined goes back to the effort's. */
   setReasoningTokens (n: number | undefined): void
   setProvider (provider: Provider): void
@@ -105,12 +111,14 @@ export interface FakeOpenAiOptions {
   /** Prompt size from which the prefix cache counts (default 1024 tokens, OpenAI's). */
   cacheMinTokens?: number
   provider?: Provider
+  /** The reasoning efforts the server takes; unset: every effort OpenAI knows. */
+  reasoningEfforts?: string[]
 }
 
 type Fault =
   | ({ kind: 'fail', status: number } & FailOptions)
   | { kind: 'hang' } | { kind: 'invalid' } | { kind: 'refuse' } | { kind: 'length' }
-  | { kind: 'content_filter' } | { kind: 'no_usage' } | { kind: 'fence' } | { kind: 'slow', ms: number }
+  | { kind: 'content_filter' } | { kind: 'no_usage' } | { kind: 'fence' } | { kind: 'slow', ms: number } | { kind: 'broken_body' }
 
 type FinishReason = 'stop' | 'length' | 'content_filter'
 
@@ -131,8 +139,8 @@ const MODEL_CREATED = 1_721_172_741
 const CACHE_GRANULARITY = 128
 const EFFORT_TOKENS: Record<string, number> = { none: 0, minimal: 0, low: 256, medium: 1024, high: 4096 }
 
-/** o1, o3, o4-mini, gpt-5… spend hidden reasoning tokens; gpt-5-chat-latest is a chat model. */
-export const isReasoningModel = (model: string): boolean => /^(o\d|gpt-5)/.test(model) && !model.includes('-chat')
+/** o1, o3, o4-mini, gpt-5, gpt-oss… spend hidden reasoning tokens; gpt-5-chat-latest is a chat model. */
+export const isReasoningModel = (model: string): boolean => /^(o\d|gpt-5|gpt-oss)/.test(model) && !model.includes('-chat')
 
 const apiError = (status: number, message: string, fields: { type?: string, param?: string | null, code?: string | null } = {}): ApiError =>
   ({ status, error: { message, type: fields.type ?? 'invalid_request_error', param: fields.param ?? null, code: fields.code ?? null } })
@@ -166,8 +174,15 @@ function retryHeaders (fault: FailOptions): Record<string, string> {
   }
 }
 
+/** An effort this server does not take: the parameter itself (Azure's wording, no param named), or its value (OpenAI's). */
+function effortError (effort: string, efforts: readonly string[]): ApiError | undefined {
+  if (efforts.length === 0) return apiError(400, 'Unrecognized request argument supplied: reasoning_effort')
+  if (efforts.includes(effort)) return undefined
+  return apiError(400, `Unsupported value: 'reasoning_effort' does not support '${effort}' with this model. Supported values are: ${efforts.map((e) => `'${e}'`).join(', ')}.`, { param: 'reasoning_effort', code: 'unsupported_value' })
+}
+
 /** The parameters a reasoning model rejects, and the one a chat model does not know. */
-function tokenParameterError (body: ChatRequestBody, model: string): ApiError | undefined {
+function tokenParameterError (body: ChatRequestBody, model: string, efforts: readonly string[] | undefined): ApiError | undefined {
   if (!isReasoningModel(model)) {
     return body.reasoning_effort !== undefined
       ? apiError(400, "Unsupported parameter: 'reasoning_effort' is not supported with this model.", { param: 'reasoning_effort', code: 'unsupported_parameter' })
@@ -179,6 +194,7 @@ function tokenParameterError (body: ChatRequestBody, model: string): ApiError | 
   if (body.temperature !== undefined && body.temperature !== 1) {
     return apiError(400, `Unsupported value: 'temperature' does not support ${String(body.temperature)} with this model. Only the default (1) value is supported.`, { param: 'temperature', code: 'unsupported_value' })
   }
+  if (body.reasoning_effort !== undefined && efforts !== undefined) return effortError(body.reasoning_effort, efforts)
   if (body.reasoning_effort !== undefined && !(body.reasoning_effort in EFFORT_TOKENS)) {
     return apiError(400, `Invalid value: '${body.reasoning_effort}'. Supported values are: ${Object.keys(EFFORT_TOKENS).map((e) => `'${e}'`).join(', ')}.`, { param: 'reasoning_effort', code: 'invalid_value' })
   }
@@ -197,12 +213,12 @@ function responseFormatError (body: ChatRequestBody, provider: Provider): ApiErr
 }
 
 /** Why the API would not run this request at all, in the order it checks. */
-function requestError (body: ChatRequestBody, models: Set<string> | undefined, provider: Provider): ApiError | undefined {
+function requestError (body: ChatRequestBody, models: Set<string> | undefined, provider: Provider, efforts: readonly string[] | undefined): ApiError | undefined {
   const model = body.model
   if (typeof model !== 'string' || model === '') return apiError(400, 'you must provide a model parameter')
   if (models !== undefined && !models.has(model)) return modelNotFound(model)
   if (!Array.isArray(body.messages)) return apiError(400, "Missing required parameter: 'messages'.", { param: 'messages', code: 'missing_required_parameter' })
-  return tokenParameterError(body, model) ?? responseFormatError(body, provider)
+  return tokenParameterError(body, model, efforts) ?? responseFormatError(body, provider)
 }
 
 const isJson = (text: string): boolean => {
@@ -287,6 +303,7 @@ export async function startFakeOpenAi (options: FakeOpenAiOptions = {}): Promise
   let respond: Respond = options.respond ?? (() => ({ reply: 'ok' }))
   let provider: Provider = options.provider ?? 'openai'
   let reasoningOverride: number | undefined
+  let efforts: string[] | undefined = options.reasoningEfforts
   const faults = new FaultQueue<Fault>()
   const served: Served[] = []
   const promptsByModel = new Map<string, string[]>()
@@ -301,6 +318,15 @@ export async function startFakeOpenAi (options: FakeOpenAiOptions = {}): Promise
   }
   const serveError = (res: ServerResponse, model: string, e: ApiError, headers?: Record<string, string>): void => {
     served.push({ requestId: sendError(res, e, headers), status: e.status, model })
+  }
+
+  /** A 200 whose JSON stops mid-way: content-type and length say JSON, the text is not. */
+  const sendBrokenBody = (res: ServerResponse, model: string): void => {
+    const id = requestId()
+    const text = `{"id":"${completionId()}","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"{\\"reply\\": \\"Ol`
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-request-id': id })
+    res.end(text)
+    served.push({ requestId: id, status: 200, model })
   }
 
   /** A 200 completion: the answer, fitted into the token budget, with its usage. */
@@ -334,12 +360,19 @@ export async function startFakeOpenAi (options: FakeOpenAiOptions = {}): Promise
       return serveError(res, model, apiError(400, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)"))
     }
     const body = req.body
-    const invalid = requestError(body, models, provider)
+    const invalid = requestError(body, models, provider, efforts)
     if (invalid !== undefined) return serveError(res, model, invalid)
     // Faults are taken by requests the API would run, so a rejected one does not use them up.
     const fault = faults.take(req)
     if (fault?.kind === 'hang') return
+    if (fault?.kind === 'fail' && fault.body !== undefined) {
+      const id = requestId()
+      sendJson(res, fault.status, fault.body, { 'x-request-id': id, ...retryHeaders(fault) })
+      served.push({ requestId: id, status: fault.status, model })
+      return
+    }
     if (fault?.kind === 'fail') return serveError(res, model, failure(fault, model), retryHeaders(fault))
+    if (fault?.kind === 'broken_body') return sendBrokenBody(res, model)
     const { payload, usage } = complete(body, model, fault)
     const answer = (): void => {
       const id = requestId()
@@ -403,6 +436,12 @@ export async function startFakeOpenAi (options: FakeOpenAiOptions = {}): Promise
     },
     slowNext (n, ms) {
       faults.arm(n, { kind: 'slow', ms })
+    },
+    brokenBodyNext (n) {
+      faults.arm(n, { kind: 'broken_body' })
+    },
+    setReasoningEfforts (e) {
+      efforts = e
     },
     setReasoningTokens (n) {
       reasoningOverride = n
