@@ -119,7 +119,6 @@ export const DEFAULT_TEXTS = {
   },
 } as const satisfies Record<string, Localized>
 
-/** USD per million tokens of gpt-4o-mini (the default OPENAI_MODEL) at the time of writing. */
 /** gpt-5-mini, the default OPENAI_MODEL (OpenAI's list price, USD, 2025-11; docs/openai.md). */
 const DEFAULT_PRICE = { input: 0.25, cached_input: 0.025, output: 2.0 }
 
