@@ -55,19 +55,22 @@ function fieldSchema (f: FieldSpec): z.ZodType<string | null> {
 const MAX_CHOICE_ANSWER = 200
 
 /**
- * Maps what the model gave for a choice field to the choice's value before the schema judges the
- * answer: a title (any language, case and accents aside), the value in another case, a number of
- * the list when that field was the one asked last (as the scripted brain reads "2"), an amount or a
+ * Readies the model's answer for the schema. A field left out is null: with `json_object` or no
+ * response format (providers without `json_schema`) nothing makes the model write every key, and
+ * a value it did not give is what null already says. A choice field's answer becomes the choice's
+ * value: a title (any language, case and accents aside), the value in another case, a number of the
+ * list when that field was the one asked last (as the scripted brain reads "2"), an amount or a
  * time inside a choice. Anything else becomes null, so one odd field does not cost the whole turn.
  */
 export function prepareAnswer (playbook: Playbook, askedField: string | undefined): (json: unknown) => unknown {
-  const choiceFields = playbook.qualification.fields.filter(hasChoices)
+  const { fields: specs } = playbook.qualification
+  const choiceFields = specs.filter(hasChoices)
   return (json) => {
-    if (!isRecord(json) || !isRecord(json['fields'])) return json
-    const fields: Record<string, unknown> = { ...json['fields'] }
-    for (const f of choiceFields) {
-      if (Object.hasOwn(fields, f.key)) fields[f.key] = choiceValue(f, fields[f.key], f.key === askedField)
-    }
+    if (!isRecord(json)) return json
+    const given = json['fields'] ?? {}
+    if (!isRecord(given)) return json
+    const fields: Record<string, unknown> = { ...Object.fromEntries(specs.map((f) => [f.key, null])), ...given }
+    for (const f of choiceFields) fields[f.key] = choiceValue(f, fields[f.key], f.key === askedField)
     return { ...json, fields }
   }
 }

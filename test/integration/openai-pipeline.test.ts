@@ -68,6 +68,23 @@ describe('the SDR bot with the OpenAI brain (loopback stand-in)', () => {
     expect(metrics).toMatch(/sdr_brain_calls_total\{adapter="scripted",outcome="fallback"\} 1/)
   })
 
+  it('in json_object mode, an answer that leaves out the fields the lead did not give is used, those fields null', async () => {
+    // json_object does not make the model write every key; the fields not mentioned are values not given.
+    p = await startPipeline({
+      openai: () => ({ reply: 'Que bom falar com você!', fields: { name: 'Carla', need: 'atendimento no WhatsApp' }, intent: 'gives_info', language: 'pt-BR', confidence: 0.9 }),
+      env: { OPENAI_RESPONSE_FORMAT: 'json_object' },
+    })
+    const ref = newRef()
+    await p.say(ref, 'Oi, sou a Carla e quero organizar o atendimento no WhatsApp')
+    const [reply] = await p.waitForReplies(ref, 1)
+    expect(p.openai!.completions()[0]?.body.response_format).toEqual({ type: 'json_object' })
+    expect(reply?.content).toContain('Que bom falar com você!')
+    expect(reply?.content).toMatch(/Carla, de qual empresa/)
+    const metrics = await p.metrics()
+    expect(metrics).toMatch(/sdr_brain_calls_total\{adapter="openai",outcome="ok"\} 1/)
+    expect(metrics).not.toMatch(/sdr_llm_errors_total\{kind="invalid_output",code="schema"\}/)
+  })
+
   it('does not let a hostile model answer act: only the state machine decides', async () => {
     p = await startPipeline({
       openai: () => modelAnswer({
