@@ -2,6 +2,7 @@
 // from a table kept by hand, not a bill; a model not listed gets no cost rather than a wrong one.
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
+import { priceNames } from '../../src/conversation/costs.js'
 
 const priceSchema = z.object({
   input: z.number().min(0),
@@ -23,16 +24,14 @@ export function loadPricing (path: string): PricingFile {
   return pricingFileSchema.parse(JSON.parse(readFileSync(path, 'utf8')))
 }
 
-// A dated snapshot ("gpt-4o-mini-2024-07-18") costs what its model does; any other suffix
-// ("o3-pro", "gpt-5-chat-latest") may be another model at another price, so it gets none.
-const SNAPSHOT = /^-\d{4}-\d{2}-\d{2}$/
-
-/** The price of a model: its own name, or the listed model a dated snapshot belongs to. */
+/**
+ * The price of a model: its own name, else the listed model it names through a provider's prefix
+ * (`openai/gpt-5-mini`) or a dated snapshot (`gpt-4o-mini-2024-07-18`), as the service prices it
+ * (src/conversation/costs.ts). Any other suffix ("o3-pro", "gpt-5-chat-latest") may be another
+ * model at another price, so it gets none.
+ */
 export function priceOf (pricing: PricingFile, model: string): Price | undefined {
-  const exact = pricing.models[model]
-  if (exact !== undefined) return exact
-  const base = Object.keys(pricing.models).find((m) => model.startsWith(m) && SNAPSHOT.test(model.slice(m.length)))
-  return base !== undefined ? pricing.models[base] : undefined
+  return priceNames(model).map((name) => pricing.models[name]).find((p) => p !== undefined)
 }
 
 /**

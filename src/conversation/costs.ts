@@ -5,9 +5,23 @@ import type { ConversationState, LlmSpend } from './types.js'
 // What a conversation's model calls cost, estimated from the playbook's price table (`costs`), and
 // whether its budget is spent. Pure: the worker adds each turn's usage, the state machine decides.
 
-/** The model's own price when the playbook lists it, else the playbook's default price. */
+/** A dated snapshot (`gpt-5-mini-2025-08-07`) costs what its model does. */
+const SNAPSHOT = /-\d{4}-\d{2}-\d{2}$/
+
+/**
+ * The names a model's price may be listed under, most specific first: as asked, without a
+ * provider's prefix (OpenRouter's `openai/gpt-5-mini`), without a dated snapshot suffix. Any other
+ * suffix (`gpt-5-pro`, `o4-mini-high`) may be another model at another price: it is not stripped.
+ */
+export function priceNames (model: string): string[] {
+  const bare = model.slice(model.lastIndexOf('/') + 1)
+  return [...new Set([model, bare, bare.replace(SNAPSHOT, '')])]
+}
+
+/** The model's own price when the playbook lists it (under any of its names), else the playbook's default price. */
 export function priceOf (playbook: Playbook, model: string | undefined): TokenPrice {
-  return (model !== undefined ? playbook.costs.models[model] : undefined) ?? playbook.costs.per_million_tokens
+  const listed = model === undefined ? undefined : priceNames(model).map((name) => playbook.costs.models[name]).find((p) => p !== undefined)
+  return listed ?? playbook.costs.per_million_tokens
 }
 
 /**
