@@ -69,20 +69,21 @@ const MAX_BATCH = 50
 const WAITING_LOOKED_AT = 50
 
 interface Entry<J> { readonly at: number, readonly job: J }
+/** The queue's Redis keys: all in one hash slot (`{q}`), as the scripts need on a cluster. */
+interface QueueKeys {
+  readonly due: string
+  readonly first: string
+  readonly leases: string
+  readonly tokens: string
+  readonly fence: string
+  readonly attempts: string
+  readonly pending: string
+  readonly lane: (lane: string) => string
+}
 
-export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
-  const r = withQueueScripts(opts.redis)
-  // The worker loop (claims, completions, recovery, figures) has its own connection, so the
-  // webhook's commands never wait behind it on the shared one.
-  const w = withQueueScripts(opts.redis.duplicate())
-  w.on('error', () => {})
-  const now = opts.now ?? Date.now
-  const random = opts.random ?? Math.random
-  const consume = opts.consume ?? true
-  // A webhook-only replica polls only to flush what an outage held back and to read the figures.
-  const pollMs = opts.pollMs ?? (consume ? 50 : 500)
-  const base = `${opts.prefix}{q}:`
-  const k = {
+function queueKeys (prefix: string): QueueKeys {
+  const base = `${prefix}{q}:`
+  return {
     due: `${base}due`,
     first: `${base}first`,
     leases: `${base}leases`,
@@ -92,233 +93,313 @@ export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
     pending: `${base}pending`,
     lane: (lane: string) => `${base}lane:${lane}`,
   }
+}
 
-  const running = new Map<string, Promise<void>>()
-  // Entries of the batch this replica runs per lane: they stay at the head of the lane's list until completed.
-  const claimedCount = new Map<string, number>()
-  // Redis refused these (an outage): kept in order per lane and flushed when it answers again.
-  const buffer = new Map<string, string[]>()
-  let buffered = 0
-  let closing = false
-  let timer: NodeJS.Timeout | undefined
-  let nextRecover = 0
-  let nextStats = 0
-  let cached: QueueStats = { depth: 0, oldestAgeMs: 0, lanes: 0 }
-  let lastLoopError = 0
-  let ticking = false
-  let again = false
+/** What one queue's functions share: its settings, its two connections and the replica's own state. */
+interface QueueContext<J> {
+  readonly opts: RedisQueueOptions<J>
+  /** The shared connection: enqueues and hasWaiting, on the webhook's path. */
+  readonly r: QueueRedis
+  /** The loop's own connection (claims, completions, recovery, figures). */
+  readonly w: QueueRedis
+  readonly k: QueueKeys
+  readonly now: () => number
+  readonly random: () => number
+  readonly consume: boolean
+  readonly pollMs: number
+  readonly running: Map<string, Promise<void>>
+  /** Entries of the batch this replica runs per lane: they stay at the head of the lane's list until completed. */
+  readonly claimedCount: Map<string, number>
+  /** Redis refused these (an outage): kept in order per lane and flushed when it answers again. */
+  readonly buffer: Map<string, string[]>
+  buffered: number
+  closing: boolean
+  timer: NodeJS.Timeout | undefined
+  nextRecover: number
+  nextStats: number
+  cached: QueueStats
+  lastLoopError: number
+  ticking: boolean
+  again: boolean
+}
 
-  const push = (lane: string, entry: string) => r.sdrQEnqueue(
+export function createRedisQueue<J> (opts: RedisQueueOptions<J>): WorkQueue<J> {
+  const r = withQueueScripts(opts.redis)
+  // The worker loop has its own connection, so the webhook's commands never wait behind it on the shared one.
+  const w = withQueueScripts(opts.redis.duplicate())
+  w.on('error', () => {})
+  const consume = opts.consume ?? true
+  const ctx: QueueContext<J> = {
+    opts,
+    r,
+    w,
+    k: queueKeys(opts.prefix),
+    now: opts.now ?? Date.now,
+    random: opts.random ?? Math.random,
+    consume,
+    // A webhook-only replica polls only to flush what an outage held back and to read the figures.
+    pollMs: opts.pollMs ?? (consume ? 50 : 500),
+    running: new Map(),
+    claimedCount: new Map(),
+    buffer: new Map(),
+    buffered: 0,
+    closing: false,
+    timer: undefined,
+    nextRecover: 0,
+    nextStats: 0,
+    cached: { depth: 0, oldestAgeMs: 0, lanes: 0 },
+    lastLoopError: 0,
+    ticking: false,
+    again: false,
+  }
+  schedule(ctx, 0)
+  return {
+    enqueue: async (lane, job) => await enqueue(ctx, lane, job),
+    stats: () => ({ ...ctx.cached, depth: ctx.cached.depth + ctx.buffered }),
+    hasWaiting: async (lane, match) => await hasWaiting(ctx, lane, match),
+    drain: async (timeoutMs) => await drain(ctx, timeoutMs),
+  }
+}
+
+// --- intake: the webhook's side ---
+
+function push<J> (ctx: QueueContext<J>, lane: string, entry: string): Promise<number> {
+  const { k, opts } = ctx
+  return ctx.r.sdrQEnqueue(
     k.lane(lane), k.due, k.first, k.leases, k.pending,
-    lane, entry, now(), opts.debounceMs, opts.maxWaitMs
+    lane, entry, ctx.now(), opts.debounceMs, opts.maxWaitMs
   )
+}
 
-  const flush = async (): Promise<void> => {
-    for (const [lane, entries] of buffer) {
-      while (entries.length > 0) {
-        await push(lane, entries[0] as string)
-        entries.shift()
-        buffered--
-      }
-      buffer.delete(lane)
-    }
+async function enqueue<J> (ctx: QueueContext<J>, lane: string, job: J): Promise<void> {
+  const entry = JSON.stringify({ at: ctx.now(), job })
+  const waiting = ctx.buffer.get(lane)
+  if (waiting !== undefined) {
+    // Behind what already waits for Redis, so the lane keeps its order.
+    if (ctx.buffered >= MAX_BUFFERED) throw new Error('work buffer full while Redis is unavailable')
+    waiting.push(entry)
+    ctx.buffered++
+    return
   }
-
-  const backoffMs = (attempt: number): number => {
-    const cap = Math.min(60_000, 1000 * 2 ** attempt)
-    return Math.round(cap / 2 + random() * cap / 2)
+  try {
+    await push(ctx, lane, entry)
+    // Due sooner than the next poll (a short debounce): look at once rather than up to pollMs later.
+    if (ctx.consume && ctx.opts.debounceMs < ctx.pollMs) schedule(ctx, ctx.opts.debounceMs)
+  } catch (err) {
+    if (ctx.buffered >= MAX_BUFFERED) throw err
+    ctx.buffer.set(lane, [entry])
+    ctx.buffered++
+    ctx.opts.onBuffered?.(lane, err)
   }
+}
 
-  const runLane = async (lane: string): Promise<void> => {
-    const claimed = await w.sdrQClaim(
-      k.lane(lane), k.due, k.first, k.leases, k.tokens, k.fence, k.attempts,
-      lane, now(), opts.leaseMs, MAX_BATCH
-    )
-    if (claimed === null) return
-    const [token, attempt, raw] = claimed
-    claimedCount.set(lane, raw.length)
-    const jobs: J[] = []
-    for (const text of raw) {
-      try {
-        jobs.push((JSON.parse(text) as Entry<J>).job)
-      } catch (err) {
-        opts.onError(lane, err)
-      }
+/** Sends what Redis refused during an outage, lane by lane in order; stops at the first refusal. */
+async function flush<J> (ctx: QueueContext<J>): Promise<void> {
+  for (const [lane, entries] of ctx.buffer) {
+    while (entries.length > 0) {
+      await push(ctx, lane, entries[0] as string)
+      entries.shift()
+      ctx.buffered--
     }
-    const heartbeat = setInterval(() => {
-      w.sdrQExtend(k.leases, k.tokens, lane, token, now() + opts.leaseMs).catch(() => {})
-    }, Math.max(100, Math.floor(opts.leaseMs / 3)))
+    ctx.buffer.delete(lane)
+  }
+}
+
+function parsed<J> (entry: string): J | undefined {
+  try {
+    return (JSON.parse(entry) as Entry<J>).job
+  } catch {
+    return undefined
+  }
+}
+
+async function hasWaiting<J> (ctx: QueueContext<J>, lane: string, match: (job: J) => boolean): Promise<boolean> {
+  const accepts = (entry: string): boolean => {
+    const job = parsed<J>(entry)
+    return job !== undefined && match(job)
+  }
+  if (ctx.buffer.get(lane)?.some(accepts) === true) return true
+  const from = ctx.claimedCount.get(lane) ?? 0
+  const waiting = await ctx.r.lrange(ctx.k.lane(lane), from, from + WAITING_LOOKED_AT - 1)
+  return waiting.some(accepts)
+}
+
+// --- running lanes: the loop's side ---
+
+/** Delay before a failed batch runs again: doubling from 1 s, capped at 60 s, jittered over its upper half. */
+export function retryBackoffMs (attempt: number, random: () => number): number {
+  const cap = Math.min(60_000, 1000 * 2 ** attempt)
+  return Math.round(cap / 2 + random() * cap / 2)
+}
+
+/** The jobs of a claimed batch; an entry that does not parse is reported and left out. */
+function jobsOf<J> (ctx: QueueContext<J>, lane: string, raw: readonly string[]): J[] {
+  const jobs: J[] = []
+  for (const text of raw) {
     try {
-      if (attempt >= opts.maxAttempts) await opts.onExhausted(lane, jobs)
-      else if (jobs.length > 0) await opts.handler(lane, jobs, { fence: token, attempt })
-      await w.sdrQComplete(
-        k.lane(lane), k.due, k.first, k.leases, k.tokens, k.attempts, k.pending,
-        lane, token, raw.length, now(), opts.debounceMs, opts.maxWaitMs
-      )
+      jobs.push((JSON.parse(text) as Entry<J>).job)
     } catch (err) {
-      opts.onError(lane, err)
-      // If Redis itself failed, the lease runs out and the batch is recovered instead.
-      const again = await w.sdrQRetry(k.due, k.first, k.leases, k.tokens, k.attempts, lane, token, now(), backoffMs(attempt)).catch(() => -1)
-      if (again >= 0) opts.onRetry?.(lane, again)
-    } finally {
-      clearInterval(heartbeat)
-      claimedCount.delete(lane)
+      ctx.opts.onError(lane, err)
     }
   }
+  return jobs
+}
 
-  const parsed = (entry: string): J | undefined => {
-    try {
-      return (JSON.parse(entry) as Entry<J>).job
-    } catch {
-      return undefined
-    }
+/** Keeps the lease alive while the batch runs: a third of the lease between beats, at least 100 ms. */
+function startHeartbeat<J> (ctx: QueueContext<J>, lane: string, token: number): NodeJS.Timeout {
+  const { k, opts } = ctx
+  return setInterval(() => {
+    ctx.w.sdrQExtend(k.leases, k.tokens, lane, token, ctx.now() + opts.leaseMs).catch(() => {})
+  }, Math.max(100, Math.floor(opts.leaseMs / 3)))
+}
+
+async function runLane<J> (ctx: QueueContext<J>, lane: string): Promise<void> {
+  const { k, opts, w } = ctx
+  const claimed = await w.sdrQClaim(
+    k.lane(lane), k.due, k.first, k.leases, k.tokens, k.fence, k.attempts,
+    lane, ctx.now(), opts.leaseMs, MAX_BATCH
+  )
+  if (claimed === null) return
+  const [token, attempt, raw] = claimed
+  ctx.claimedCount.set(lane, raw.length)
+  const jobs = jobsOf(ctx, lane, raw)
+  const heartbeat = startHeartbeat(ctx, lane, token)
+  try {
+    if (attempt >= opts.maxAttempts) await opts.onExhausted(lane, jobs)
+    else if (jobs.length > 0) await opts.handler(lane, jobs, { fence: token, attempt })
+    await w.sdrQComplete(
+      k.lane(lane), k.due, k.first, k.leases, k.tokens, k.attempts, k.pending,
+      lane, token, raw.length, ctx.now(), opts.debounceMs, opts.maxWaitMs
+    )
+  } catch (err) {
+    opts.onError(lane, err)
+    // If Redis itself failed, the lease runs out and the batch is recovered instead.
+    const again = await w.sdrQRetry(k.due, k.first, k.leases, k.tokens, k.attempts, lane, token, ctx.now(), retryBackoffMs(attempt, ctx.random)).catch(() => -1)
+    if (again >= 0) opts.onRetry?.(lane, again)
+  } finally {
+    clearInterval(heartbeat)
+    ctx.claimedCount.delete(lane)
   }
+}
 
-  const start = (lane: string): void => {
-    const p = runLane(lane)
-      .catch((err: unknown) => opts.onError(lane, err))
-      .finally(() => {
-        running.delete(lane)
-        if (!closing) schedule(0)
-      })
-    running.set(lane, p)
+function start<J> (ctx: QueueContext<J>, lane: string): void {
+  const p = runLane(ctx, lane)
+    .catch((err: unknown) => ctx.opts.onError(lane, err))
+    .finally(() => {
+      ctx.running.delete(lane)
+      if (!ctx.closing) schedule(ctx, 0)
+    })
+  ctx.running.set(lane, p)
+}
+
+async function refreshStats<J> (ctx: QueueContext<J>): Promise<void> {
+  const { k, w } = ctx
+  const [pending, oldest, due, leased] = await Promise.all([
+    w.get(k.pending),
+    w.zrange(k.first, '0', '0', 'WITHSCORES'),
+    w.zcard(k.due),
+    w.zcard(k.leases),
+  ])
+  const oldestAt = oldest[1] !== undefined ? Number(oldest[1]) : undefined
+  ctx.cached = {
+    depth: Math.max(0, Number(pending ?? 0)),
+    oldestAgeMs: oldestAt === undefined ? 0 : Math.max(0, ctx.now() - oldestAt),
+    lanes: due + leased,
   }
+}
 
-  const refreshStats = async (): Promise<void> => {
-    const [pending, oldest, due, leased] = await Promise.all([
-      w.get(k.pending),
-      w.zrange(k.first, '0', '0', 'WITHSCORES'),
-      w.zcard(k.due),
-      w.zcard(k.leases),
-    ])
-    const oldestAt = oldest[1] !== undefined ? Number(oldest[1]) : undefined
-    cached = {
-      depth: Math.max(0, Number(pending ?? 0)),
-      oldestAgeMs: oldestAt === undefined ? 0 : Math.max(0, now() - oldestAt),
-      lanes: due + leased,
-    }
+/** Figures are read at most once a second. */
+async function refreshStatsWhenDue<J> (ctx: QueueContext<J>, t: number): Promise<void> {
+  if (t < ctx.nextStats) return
+  ctx.nextStats = t + 1000
+  await refreshStats(ctx)
+}
+
+/** Puts back the batches of leases that ran out (a dead or frozen replica), every half lease. */
+async function recoverStalledWhenDue<J> (ctx: QueueContext<J>, t: number): Promise<void> {
+  if (t < ctx.nextRecover) return
+  ctx.nextRecover = t + Math.max(100, Math.floor(ctx.opts.leaseMs / 2))
+  const { k } = ctx
+  const stalled = await ctx.w.sdrQRecover(k.leases, k.tokens, k.attempts, k.due, k.first, t, 100)
+  if (stalled.length > 0) ctx.opts.onStalled?.(stalled)
+}
+
+/** Starts the due lanes this replica has room for. */
+async function startDueLanes<J> (ctx: QueueContext<J>, t: number): Promise<void> {
+  const free = ctx.opts.concurrency - ctx.running.size
+  if (free <= 0) return
+  const lanes = await ctx.w.zrangebyscore(ctx.k.due, '-inf', String(t), 'LIMIT', 0, free)
+  for (const lane of lanes) if (!ctx.running.has(lane)) start(ctx, lane)
+}
+
+async function tick<J> (ctx: QueueContext<J>): Promise<void> {
+  // Connecting, or reconnecting after an outage: nothing to do until Redis answers.
+  if (ctx.w.status !== 'ready') return
+  const t = ctx.now()
+  if (ctx.buffered > 0) await flush(ctx)
+  if (ctx.consume) {
+    await recoverStalledWhenDue(ctx, t)
+    await startDueLanes(ctx, t)
   }
+  await refreshStatsWhenDue(ctx, t)
+}
 
-  const tick = async (): Promise<void> => {
-    // Connecting, or reconnecting after an outage: nothing to do until Redis answers.
-    if (w.status !== 'ready') return
-    const t = now()
-    if (buffered > 0) await flush()
-    if (!consume) {
-      if (t >= nextStats) {
-        nextStats = t + 1000
-        await refreshStats()
-      }
+/** Says the loop's Redis errors at most every 10 s: an outage would otherwise log one per poll. */
+function reportLoopError<J> (ctx: QueueContext<J>, err: unknown): void {
+  if (ctx.now() - ctx.lastLoopError <= 10_000) return
+  ctx.lastLoopError = ctx.now()
+  if (ctx.opts.onLoopError !== undefined) ctx.opts.onLoopError(err)
+  else ctx.opts.onError('(queue)', err)
+}
+
+/** Arms the next tick; a sooner one (delay 0) replaces a pending poll, a later one leaves it. */
+function schedule<J> (ctx: QueueContext<J>, delay: number): void {
+  if (ctx.closing) return
+  if (ctx.timer !== undefined) {
+    if (delay > 0) return
+    clearTimeout(ctx.timer)
+  }
+  ctx.timer = setTimeout(() => {
+    ctx.timer = undefined
+    if (ctx.ticking) {
+      // Work arrived while a tick runs: look again as soon as it ends, not a poll later.
+      ctx.again = true
       return
     }
-    if (t >= nextRecover) {
-      nextRecover = t + Math.max(100, Math.floor(opts.leaseMs / 2))
-      const stalled = await w.sdrQRecover(k.leases, k.tokens, k.attempts, k.due, k.first, t, 100)
-      if (stalled.length > 0) opts.onStalled?.(stalled)
-    }
-    const free = opts.concurrency - running.size
-    if (free > 0) {
-      const lanes = await w.zrangebyscore(k.due, '-inf', String(t), 'LIMIT', 0, free)
-      for (const lane of lanes) if (!running.has(lane)) start(lane)
-    }
-    if (t >= nextStats) {
-      nextStats = t + 1000
-      await refreshStats()
-    }
-  }
+    ctx.ticking = true
+    ctx.again = false
+    tick(ctx).catch((err: unknown) => reportLoopError(ctx, err)).finally(() => {
+      ctx.ticking = false
+      schedule(ctx, ctx.again ? 0 : ctx.pollMs)
+    })
+  }, delay)
+}
 
-  const schedule = (delay: number): void => {
-    if (closing) return
-    if (timer !== undefined) {
-      if (delay > 0) return
-      clearTimeout(timer)
+async function drain<J> (ctx: QueueContext<J>, timeoutMs: number): Promise<boolean> {
+  // Queued work stays in Redis for the other replicas (or this one after a restart);
+  // only what this replica is running, and what it holds while Redis was down, must finish.
+  ctx.closing = true
+  clearTimeout(ctx.timer)
+  ctx.timer = undefined
+  // Real time, not the injected clock: a shutdown bound must pass even under a test clock.
+  const bound = { passed: false }
+  let t: NodeJS.Timeout | undefined
+  const expired = new Promise<void>((resolve) => {
+    t = setTimeout(() => {
+      bound.passed = true
+      resolve()
+    }, timeoutMs)
+  })
+  await Promise.race([Promise.allSettled([...ctx.running.values()]), expired])
+  // What Redis refused while it was down is tried until the bound: past it, it is lost with this process.
+  while (ctx.buffer.size > 0 && !bound.passed) {
+    try {
+      await flush(ctx)
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 200))
     }
-    timer = setTimeout(() => {
-      timer = undefined
-      if (ticking) {
-        // Work arrived while a tick runs: look again as soon as it ends, not a poll later.
-        again = true
-        return
-      }
-      ticking = true
-      again = false
-      tick().catch((err: unknown) => {
-        if (now() - lastLoopError > 10_000) {
-          lastLoopError = now()
-          if (opts.onLoopError !== undefined) opts.onLoopError(err)
-          else opts.onError('(queue)', err)
-        }
-      }).finally(() => {
-        ticking = false
-        schedule(again ? 0 : pollMs)
-      })
-    }, delay)
   }
-  schedule(0)
-
-  return {
-    async enqueue (lane, job) {
-      const entry = JSON.stringify({ at: now(), job })
-      const waiting = buffer.get(lane)
-      if (waiting !== undefined) {
-        // Behind what already waits for Redis, so the lane keeps its order.
-        if (buffered >= MAX_BUFFERED) throw new Error('work buffer full while Redis is unavailable')
-        waiting.push(entry)
-        buffered++
-        return
-      }
-      try {
-        await push(lane, entry)
-        // Due sooner than the next poll (a short debounce): look at once rather than up to pollMs later.
-        if (consume && opts.debounceMs < pollMs) schedule(opts.debounceMs)
-      } catch (err) {
-        if (buffered >= MAX_BUFFERED) throw err
-        buffer.set(lane, [entry])
-        buffered++
-        opts.onBuffered?.(lane, err)
-      }
-    },
-    stats () {
-      return { ...cached, depth: cached.depth + buffered }
-    },
-    async hasWaiting (lane, match) {
-      const accepts = (entry: string): boolean => {
-        const job = parsed(entry)
-        return job !== undefined && match(job)
-      }
-      if (buffer.get(lane)?.some(accepts) === true) return true
-      const from = claimedCount.get(lane) ?? 0
-      const waiting = await r.lrange(k.lane(lane), from, from + WAITING_LOOKED_AT - 1)
-      return waiting.some(accepts)
-    },
-    async drain (timeoutMs) {
-      // Queued work stays in Redis for the other replicas (or this one after a restart);
-      // only what this replica is running, and what it holds while Redis was down, must finish.
-      closing = true
-      clearTimeout(timer)
-      timer = undefined
-      // Real time, not the injected clock: a shutdown bound must pass even under a test clock.
-      const bound = { passed: false }
-      let t: NodeJS.Timeout | undefined
-      const expired = new Promise<void>((resolve) => {
-        t = setTimeout(() => {
-          bound.passed = true
-          resolve()
-        }, timeoutMs)
-      })
-      await Promise.race([Promise.allSettled([...running.values()]), expired])
-      // What Redis refused while it was down is tried until the bound: past it, it is lost with this process.
-      for (;;) {
-        if (buffer.size === 0 || bound.passed) break
-        try {
-          await flush()
-        } catch {
-          await new Promise((resolve) => setTimeout(resolve, 200))
-        }
-      }
-      clearTimeout(t)
-      w.disconnect()
-      return running.size === 0 && buffered === 0
-    },
-  }
+  clearTimeout(t)
+  ctx.w.disconnect()
+  return ctx.running.size === 0 && ctx.buffered === 0
 }
