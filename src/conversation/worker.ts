@@ -9,7 +9,9 @@ import { conversationStatusSchema } from './payloads.js'
 import { businessHoursOf, leadText, type Playbook } from './playbook.js'
 import { decide } from './state-machine.js'
 import { replyLanded, type NewestMessage } from '../lib/reply-landed.js'
-import { erasurePayload, handoffNote, qualificationAttributes, workflowPayload } from './summary.js'
+import { handoffNote } from './handoff-note.js'
+import { qualificationAttributes } from './lead-fields.js'
+import { erasurePayload, workflowPayload } from './workflow-payloads.js'
 import {
   initialState,
   type Action,

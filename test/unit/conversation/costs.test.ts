@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { addSpend, budgetExhausted, priceOf, unreportedCost, usageCost } from '../../../src/conversation/costs.js'
 import { loadPlaybook, type Playbook } from '../../../src/conversation/playbook.js'
 import { decide } from '../../../src/conversation/state-machine.js'
-import { handoffNote } from '../../../src/conversation/summary.js'
+import { handoffNote } from '../../../src/conversation/handoff-note.js'
 import { initialState, type ConversationState, type MachineInput } from '../../../src/conversation/types.js'
 
 // Cost per conversation (issue #7, part 7): the playbook's price table, the spend kept in the state,

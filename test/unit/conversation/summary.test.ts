@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { loadPlaybook } from '../../../src/conversation/playbook.js'
 import { leadScore } from '../../../src/conversation/qualification.js'
-import { handoffNote, qualificationAttributes, workflowPayload } from '../../../src/conversation/summary.js'
+import { handoffNote } from '../../../src/conversation/handoff-note.js'
+import { qualificationAttributes } from '../../../src/conversation/lead-fields.js'
+import { workflowPayload } from '../../../src/conversation/workflow-payloads.js'
 import { HANDOFF_REASONS, initialState, type ConversationState } from '../../../src/conversation/types.js'
 
 const playbook = await loadPlaybook()

@@ -1,7 +1,9 @@
+// The private note people read when the bot hands a conversation over, in the sales team's language.
 import { baseOf } from './localized.js'
-import { localize, type Playbook } from './playbook.js'
+import { fieldDisplay, fieldLabel } from './lead-fields.js'
+import type { Playbook } from './playbook.js'
 import { leadScore, missingRequired } from './qualification.js'
-import type { ConversationState, HandoffReason, Stage, Workflow } from './types.js'
+import type { ConversationState, HandoffReason, Stage } from './types.js'
 
 /** The note's words, in the languages a sales team may run the playbook in (its `language`). */
 interface NoteWords {
@@ -108,17 +110,6 @@ export function formatCost (amount: number): string {
   return String(Number(amount.toFixed(6)))
 }
 
-/** A field's value as the sales team reads it: a choice by its title, anything else as the lead gave it. */
-export function fieldDisplay (playbook: Playbook, key: string, value: string): string {
-  const choice = playbook.qualification.fields.find((f) => f.key === key)?.choices?.find((c) => c.value === value)
-  return choice === undefined ? value : localize(choice.title, playbook.language, playbook.language)
-}
-
-function fieldLabel (playbook: Playbook, key: string): string {
-  const field = playbook.qualification.fields.find((f) => f.key === key)
-  return field === undefined ? key : localize(field.label, playbook.language, playbook.language)
-}
-
 /**
  * The private note humans read when they take over, in the playbook's language: why, the score,
  * what the lead told (labels and choice titles, never machine values), what is missing, and the
@@ -144,62 +135,4 @@ export function handoffNote (state: ConversationState, reason: HandoffReason, pl
   }
   lines.push(`Playbook ${playbook.version}`)
   return lines.join('\n')
-}
-
-/** The machine values, plus `<key>_label` (the choice's title) for each choice field: for CRMs and people alike. */
-export function labelledFields (playbook: Playbook, fields: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = { ...fields }
-  for (const [k, v] of Object.entries(fields)) {
-    const shown = fieldDisplay(playbook, k, v)
-    if (shown !== v) out[`${k}_label`] = shown
-  }
-  return out
-}
-
-/** What the bot keeps in Chatwoot's conversation custom attributes (merged, never replacing others). */
-export function qualificationAttributes (state: ConversationState, playbook: Playbook): Record<string, string | number> {
-  const attrs: Record<string, string | number> = {
-    sdr_stage: state.stage,
-    sdr_score: leadScore(playbook, state.fields),
-    sdr_playbook_version: playbook.version,
-  }
-  for (const [k, v] of Object.entries(labelledFields(playbook, state.fields))) attrs[`lead_${k}`] = v
-  return attrs
-}
-
-/** The body of `data_erased`: ids only, since the data itself is what was erased. */
-export function erasurePayload (ref: { accountId: number, conversationId: number | undefined }, contactId: number | undefined, requestedBy: 'lead' | 'admin', at: number) {
-  return {
-    version: 1,
-    event: 'data_erased',
-    reason: requestedBy === 'lead' ? 'lead_request' : 'admin_request',
-    occurred_at: new Date(at).toISOString(),
-    account_id: ref.accountId,
-    conversation_id: ref.conversationId ?? null,
-    contact_id: contactId ?? null,
-  }
-}
-
-/**
- * The JSON body of every n8n workflow call (version 1). `idempotency_key` is added by the client
- * and repeats on retries: a workflow should ignore a key it has already seen.
- */
-export function workflowPayload (state: ConversationState, workflow: Workflow, reason: string, playbook: Playbook, chatwootBaseUrl: string | undefined, at: number) {
-  const { accountId, conversationId } = state.ref
-  return {
-    version: 1,
-    event: workflow,
-    reason,
-    occurred_at: new Date(at).toISOString(),
-    account_id: accountId,
-    conversation_id: conversationId,
-    inbox_id: state.inboxId ?? null,
-    contact_id: state.contactId ?? null,
-    conversation_url: chatwootBaseUrl !== undefined ? `${chatwootBaseUrl.replace(/\/$/, '')}/app/accounts/${accountId}/conversations/${conversationId}` : null,
-    stage: state.stage,
-    score: leadScore(playbook, state.fields),
-    language: state.language,
-    fields: labelledFields(playbook, state.fields),
-    playbook_version: playbook.version,
-  }
 }
