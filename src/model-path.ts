@@ -4,7 +4,9 @@ import type { OnCall } from './clients/http.js'
 import type { LlmClient, LlmNotice, LlmRequest } from './clients/llm.js'
 import type { LlmHealth, OpenAiClient, OpenAiClientOptions } from './clients/openai.js'
 import type { Config } from './config.js'
-import type { BrainObserver } from './conversation/brain.js'
+import type { BrainObserver, BrainUsage } from './conversation/brain.js'
+import { usageCost } from './conversation/costs.js'
+import type { Playbook } from './conversation/playbook.js'
 import type { Metrics } from './lib/metrics.js'
 
 // The model path as operators see it: the OpenAI client (loaded only when a key is set), what its
@@ -15,6 +17,13 @@ export interface ModelPath {
   /** Resolves once the SDK is loaded; the start-up check, when on, runs after it without holding the start. */
   readonly ready: Promise<unknown>
   health (): LlmHealth
+}
+
+/** Where calls made outside a turn (the start-up check) are counted: the turns' own counters. */
+export interface ModelMetering {
+  readonly metrics: Metrics
+  /** The playbook whose `costs` price those calls: the default one, as no inbox asked. */
+  readonly playbook: () => Playbook
 }
 
 const CODE = /^[a-z0-9_.-]{1,40}$/i
@@ -37,6 +46,21 @@ function errorCode (err: { code?: unknown, status?: unknown } | undefined): stri
   return typeof err?.status === 'number' ? `status_${err.status}` : 'other'
 }
 
+/** Billed tokens by kind: cached and reasoning tokens are parts of prompt and completion. */
+function countTokens (metrics: Metrics, usage: BrainUsage): void {
+  metrics.llmTokens.inc({ kind: 'prompt' }, usage.promptTokens)
+  metrics.llmTokens.inc({ kind: 'completion' }, usage.completionTokens)
+  if ((usage.cachedPromptTokens ?? 0) > 0) metrics.llmTokens.inc({ kind: 'cached_prompt' }, usage.cachedPromptTokens)
+  if ((usage.reasoningTokens ?? 0) > 0) metrics.llmTokens.inc({ kind: 'reasoning' }, usage.reasoningTokens)
+}
+
+/** A call no turn paid for: its tokens, and its cost at the default playbook's prices (the worker costs a turn's). */
+function meterOutsideTurn (metering: ModelMetering, usage: BrainUsage): void {
+  countTokens(metering.metrics, usage)
+  const playbook = metering.playbook()
+  metering.metrics.llmCost.inc({ model: usage.model ?? 'unknown', currency: playbook.costs.currency }, usageCost(playbook, usage))
+}
+
 /**
  * Counts and logs what the model did on a turn: tokens of every billed call (failed ones too),
  * a configuration failure at error level with the provider's code and parameter, anything else as
@@ -47,12 +71,7 @@ export function observeModel (metrics: Metrics, log: FastifyBaseLogger, model: s
     metrics.brainCalls.inc({ adapter: e.adapter, outcome: e.outcome })
     if (e.adapter !== 'openai') return
     metrics.llmLatency.observe({ outcome: e.outcome }, e.latencyMs / 1000)
-    if (e.usage !== undefined) {
-      metrics.llmTokens.inc({ kind: 'prompt' }, e.usage.promptTokens)
-      metrics.llmTokens.inc({ kind: 'completion' }, e.usage.completionTokens)
-      if ((e.usage.cachedPromptTokens ?? 0) > 0) metrics.llmTokens.inc({ kind: 'cached_prompt' }, e.usage.cachedPromptTokens)
-      if ((e.usage.reasoningTokens ?? 0) > 0) metrics.llmTokens.inc({ kind: 'reasoning' }, e.usage.reasoningTokens)
-    }
+    if (e.usage !== undefined) countTokens(metrics, e.usage)
     if (e.outcome === 'ok') return
     const err = e.error as { kind?: unknown, code?: unknown, status?: unknown, misconfigured?: unknown } | undefined
     metrics.llmErrors.inc({ kind: typeof err?.kind === 'string' ? err.kind : 'error', code: errorCode(err) })
@@ -76,8 +95,11 @@ function noticeLogger (log: FastifyBaseLogger): (notice: LlmNotice) => void {
 
 const checkSchema = z.object({ ok: z.boolean() })
 
-/** One tiny completion, with the parameters every turn uses: a wrong key, model or parameter shows now, not on the first lead. */
-async function startupCheck (client: OpenAiClient, log: FastifyBaseLogger, model: string): Promise<void> {
+/**
+ * One tiny completion, with the parameters every turn uses: a wrong key, model or parameter shows
+ * now, not on the first lead. What it is billed, answered or not, is counted like a turn's.
+ */
+async function startupCheck (client: OpenAiClient, log: FastifyBaseLogger, model: string, metering: ModelMetering | undefined): Promise<void> {
   const req: LlmRequest<{ ok: boolean }> = {
     system: 'You check that this model answers. Answer with JSON only.',
     messages: [{ role: 'user', content: 'Answer {"ok": true}.' }],
@@ -86,8 +108,11 @@ async function startupCheck (client: OpenAiClient, log: FastifyBaseLogger, model
   }
   try {
     const result = await client.complete(req)
+    if (metering !== undefined) meterOutsideTurn(metering, result.usage)
     log.info({ model, latencyMs: result.latencyMs }, 'OpenAI answered the start-up check')
   } catch (err) {
+    const billed = (err as { usage?: BrainUsage | undefined }).usage
+    if (metering !== undefined && billed !== undefined) meterOutsideTurn(metering, billed)
     if ((err as { misconfigured?: unknown }).misconfigured === true) {
       log.error({ model, llm: describe(err) }, 'OpenAI failed the start-up check: leads get the scripted brain until it is fixed')
     } else {
@@ -102,7 +127,7 @@ async function startupCheck (client: OpenAiClient, log: FastifyBaseLogger, model
  * scripted brain alone). The import starts at wiring time and the app waits for it before it
  * listens: on a small machine it takes up to a second, which the first leads would wait.
  */
-export function createModelPath (config: Config, log: FastifyBaseLogger, onCall: OnCall): ModelPath | undefined {
+export function createModelPath (config: Config, log: FastifyBaseLogger, onCall: OnCall, metering?: ModelMetering): ModelPath | undefined {
   const { apiKey, model } = config.openai
   if (apiKey === undefined) return undefined
   const o = config.openai
@@ -122,7 +147,7 @@ export function createModelPath (config: Config, log: FastifyBaseLogger, onCall:
   const client = import('./clients/openai.js').then((m) => {
     loaded = m.createOpenAiClient(options)
     // Not awaited: the check may take the whole deadline, and the start must not wait for it.
-    if (o.startupCheck) startupCheck(loaded, log, model).catch(() => undefined)
+    if (o.startupCheck) startupCheck(loaded, log, model, metering).catch(() => undefined)
     return loaded
   })
   // A failed import surfaces on each call (the fallback brain answers), not as an unhandled rejection.

@@ -1,7 +1,14 @@
+import type { FastifyBaseLogger } from 'fastify'
+import { pino } from 'pino'
 import { request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config.js'
+import { loadPlaybook } from '../../src/conversation/playbook.js'
+import { createMetrics } from '../../src/lib/metrics.js'
+import { createModelPath } from '../../src/model-path.js'
+import { BASE_ENV } from '../helpers/app.js'
 import type { FakeRef } from '../helpers/fake-chatwoot.js'
-import type { Usage } from '../helpers/fake-openai.js'
+import { startFakeOpenAi, type FakeOpenAi, type Usage } from '../helpers/fake-openai.js'
 import { settle, startPipeline, type Pipeline, type PipelineOptions } from '../helpers/pipeline.js'
 import { until } from '../helpers/wait.js'
 
@@ -163,5 +170,39 @@ describe('the model path through the service', () => {
     expect(sample(metrics, 'sdr_llm_tokens_total{kind="cached_prompt"}')).toBe(cached)
     expect(sample(metrics, 'sdr_llm_errors_total{kind="refusal",code="refusal"}')).toBe(1)
     expect(sample(metrics, 'sdr_llm_errors_total{kind="invalid_output",code="length"}')).toBe(1)
+  })
+})
+
+describe('the start-up check\'s own cost', () => {
+  let fake: FakeOpenAi | undefined
+  afterEach(async () => {
+    await fake?.close()
+    fake = undefined
+  })
+
+  it.each([
+    ['answered', (_f: FakeOpenAi) => undefined],
+    ['refused (billed all the same)', (f: FakeOpenAi) => f.refuseNext(1)],
+  ])('its tokens and cost are counted when it is %s', async (_name, fault) => {
+    fake = await startFakeOpenAi({ respond: () => ({ ok: true }) })
+    fault(fake)
+    const config = loadConfig({ ...BASE_ENV, OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseUrl, OPENAI_STARTUP_CHECK: 'true' })
+    const metrics = createMetrics()
+    const playbook = await loadPlaybook()
+    const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger
+    const path = createModelPath(config, log, () => undefined, { metrics, playbook: () => playbook })
+    await path?.ready
+    const read = async (): Promise<string> => await metrics.registry.metrics()
+    await until(async () => sample(await read(), 'sdr_llm_tokens_total{kind="completion"}') > 0, 5000)
+
+    const [billed] = fake.billed()
+    expect(fake.billed()).toHaveLength(1)
+    const text = await read()
+    expect(sample(text, 'sdr_llm_tokens_total{kind="prompt"}')).toBe(billed?.prompt_tokens)
+    expect(sample(text, 'sdr_llm_tokens_total{kind="completion"}')).toBe(billed?.completion_tokens)
+    expect(sample(text, 'sdr_llm_tokens_total{kind="reasoning"}')).toBe(billed?.completion_tokens_details.reasoning_tokens)
+    // gpt-5-mini at the default playbook's price (USD per million): input 0.25, output 2.
+    const expected = ((billed?.prompt_tokens ?? 0) * 0.25 + (billed?.completion_tokens ?? 0) * 2) / 1e6
+    expect(sample(text, 'sdr_llm_cost_total{model="gpt-5-mini",currency="USD"}')).toBeCloseTo(expected, 12)
   })
 })
