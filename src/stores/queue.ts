@@ -49,105 +49,129 @@ interface Lane<J> {
   timerWait: number
 }
 
+/** What one memory queue's functions share. */
+interface MemoryQueueContext<J> {
+  readonly opts: MemoryQueueOptions<J>
+  readonly now: () => number
+  readonly lanes: Map<string, Lane<J>>
+  /** Resolved when the last lane empties: what drain waits for. */
+  readonly idleWaiters: Set<() => void>
+  /** Draining: every batch runs at once, without its debounce. */
+  flushing: boolean
+}
+
 /**
  * The embedded in-process queue: per-lane order, one batch at a time per lane, lanes in parallel.
  * Jobs live in this process only: a crash loses what is queued (the durable Redis queue is issue #4).
  */
 export function createMemoryQueue<J> (opts: MemoryQueueOptions<J>): WorkQueue<J> {
-  const now = opts.now ?? Date.now
-  const lanes = new Map<string, Lane<J>>()
-  let flushing = false
-  const idleWaiters = new Set<() => void>()
-
-  const notifyIfIdle = (): void => {
-    if (lanes.size > 0) return
-    for (const resolve of idleWaiters) resolve()
-    idleWaiters.clear()
-  }
-
-  const run = (key: string, lane: Lane<J>): void => {
-    if (lane.running !== undefined || lane.pending.length === 0) return
-    clearTimeout(lane.timer)
-    lane.timer = undefined
-    const batch = lane.pending
-    lane.pending = []
-    lane.running = (async () => {
-      try {
-        await opts.handler(key, batch.map((b) => b.job), { fence: undefined, attempt: 0 })
-      } catch (err) {
-        opts.onError(key, err)
-      }
-    })().finally(() => {
-      lane.running = undefined
-      if (lane.pending.length > 0) {
-        schedule(key, lane)
-      } else {
-        lanes.delete(key)
-        notifyIfIdle()
-      }
-    })
-  }
-
-  const schedule = (key: string, lane: Lane<J>): void => {
-    if (lane.running !== undefined) return
-    const t = now()
-    const firstAt = lane.pending[0]?.at ?? t
-    const wait = flushing ? 0 : Math.max(0, Math.min(opts.debounceMs, firstAt + opts.maxWaitMs - t))
-    if (wait === 0) {
-      run(key, lane)
-      return
-    }
-    // A chatty lane calls this per message. Once capped by maxWaitMs the deadline no longer moves, and
-    // while it only pushes the debounce back, refresh() re-arms the same timer: no new timer per message.
-    if (lane.timer !== undefined) {
-      if (lane.fireAt === t + wait) return
-      if (lane.timerWait === wait) {
-        lane.timer.refresh()
-        lane.fireAt = t + wait
-        return
-      }
-      clearTimeout(lane.timer)
-    }
-    lane.timerWait = wait
-    lane.fireAt = t + wait
-    lane.timer = setTimeout(() => run(key, lane), wait)
-  }
-
+  const ctx: MemoryQueueContext<J> = { opts, now: opts.now ?? Date.now, lanes: new Map(), idleWaiters: new Set(), flushing: false }
   return {
     async enqueue (key, job) {
-      let lane = lanes.get(key)
+      let lane = ctx.lanes.get(key)
       if (lane === undefined) {
         lane = { pending: [], running: undefined, timer: undefined, fireAt: 0, timerWait: 0 }
-        lanes.set(key, lane)
+        ctx.lanes.set(key, lane)
       }
-      lane.pending.push({ job, at: now() })
-      schedule(key, lane)
+      lane.pending.push({ job, at: ctx.now() })
+      schedule(ctx, key, lane)
     },
-    stats () {
-      let depth = 0
-      let oldest = Infinity
-      for (const lane of lanes.values()) {
-        depth += lane.pending.length
-        const first = lane.pending[0]
-        if (first !== undefined && first.at < oldest) oldest = first.at
-      }
-      return { depth, oldestAgeMs: oldest === Infinity ? 0 : now() - oldest, lanes: lanes.size }
-    },
+    stats: () => memoryStats(ctx.lanes.values(), ctx.now()),
     async hasWaiting (key, match) {
-      return lanes.get(key)?.pending.some((p) => match(p.job)) ?? false
+      return ctx.lanes.get(key)?.pending.some((p) => match(p.job)) ?? false
     },
-    async drain (timeoutMs) {
-      flushing = true
-      for (const [key, lane] of lanes) run(key, lane)
-      if (lanes.size === 0) return true
-      let timer: NodeJS.Timeout | undefined
-      const idle = new Promise<boolean>((resolve) => idleWaiters.add(() => resolve(true)))
-      const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs) })
-      try {
-        return await Promise.race([idle, timeout])
-      } finally {
-        clearTimeout(timer)
-      }
-    },
+    drain: async (timeoutMs) => await drain(ctx, timeoutMs),
+  }
+}
+
+/**
+ * How long a lane's batch still waits at `t`: the debounce after its last job, but never past
+ * `maxWaitMs` after its first one (0: run now).
+ */
+export function batchWaitMs (firstAt: number, t: number, debounceMs: number, maxWaitMs: number): number {
+  return Math.max(0, Math.min(debounceMs, firstAt + maxWaitMs - t))
+}
+
+/** The queue's figures from its lanes: the jobs waiting, the oldest's age, the lanes in use. */
+export function memoryStats (lanes: Iterable<{ readonly pending: ReadonlyArray<{ readonly at: number }> }>, t: number): QueueStats {
+  let depth = 0
+  let oldest = Infinity
+  let count = 0
+  for (const lane of lanes) {
+    count++
+    depth += lane.pending.length
+    const first = lane.pending[0]
+    if (first !== undefined && first.at < oldest) oldest = first.at
+  }
+  return { depth, oldestAgeMs: oldest === Infinity ? 0 : t - oldest, lanes: count }
+}
+
+function notifyIfIdle<J> (ctx: MemoryQueueContext<J>): void {
+  if (ctx.lanes.size > 0) return
+  for (const resolve of ctx.idleWaiters) resolve()
+  ctx.idleWaiters.clear()
+}
+
+/** Runs the lane's pending jobs as one batch, unless a batch runs there already or none waits. */
+function run<J> (ctx: MemoryQueueContext<J>, key: string, lane: Lane<J>): void {
+  if (lane.running !== undefined || lane.pending.length === 0) return
+  clearTimeout(lane.timer)
+  lane.timer = undefined
+  const batch = lane.pending
+  lane.pending = []
+  lane.running = (async () => {
+    try {
+      await ctx.opts.handler(key, batch.map((b) => b.job), { fence: undefined, attempt: 0 })
+    } catch (err) {
+      ctx.opts.onError(key, err)
+    }
+  })().finally(() => {
+    lane.running = undefined
+    if (lane.pending.length > 0) {
+      schedule(ctx, key, lane)
+    } else {
+      ctx.lanes.delete(key)
+      notifyIfIdle(ctx)
+    }
+  })
+}
+
+/** Runs the lane now when its wait is over, else (re)arms its timer; a running lane is looked at when it ends. */
+function schedule<J> (ctx: MemoryQueueContext<J>, key: string, lane: Lane<J>): void {
+  if (lane.running !== undefined) return
+  const t = ctx.now()
+  const firstAt = lane.pending[0]?.at ?? t
+  const wait = ctx.flushing ? 0 : batchWaitMs(firstAt, t, ctx.opts.debounceMs, ctx.opts.maxWaitMs)
+  if (wait === 0) {
+    run(ctx, key, lane)
+    return
+  }
+  // A chatty lane calls this per message. Once capped by maxWaitMs the deadline no longer moves, and
+  // while it only pushes the debounce back, refresh() re-arms the same timer: no new timer per message.
+  if (lane.timer !== undefined) {
+    if (lane.fireAt === t + wait) return
+    if (lane.timerWait === wait) {
+      lane.timer.refresh()
+      lane.fireAt = t + wait
+      return
+    }
+    clearTimeout(lane.timer)
+  }
+  lane.timerWait = wait
+  lane.fireAt = t + wait
+  lane.timer = setTimeout(() => run(ctx, key, lane), wait)
+}
+
+async function drain<J> (ctx: MemoryQueueContext<J>, timeoutMs: number): Promise<boolean> {
+  ctx.flushing = true
+  for (const [key, lane] of ctx.lanes) run(ctx, key, lane)
+  if (ctx.lanes.size === 0) return true
+  let timer: NodeJS.Timeout | undefined
+  const idle = new Promise<boolean>((resolve) => ctx.idleWaiters.add(() => resolve(true)))
+  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs) })
+  try {
+    return await Promise.race([idle, timeout])
+  } finally {
+    clearTimeout(timer)
   }
 }
