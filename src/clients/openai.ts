@@ -119,7 +119,7 @@ const sleep = async (ms: number, signal: AbortSignal): Promise<void> => {
  */
 async function providerFetch (url: string | URL | Request, init?: RequestInit): Promise<Response> {
   const res = await fetch(url, init)
-  if (res.ok) return res
+  if (res.status < 400) return res
   const text = await res.text()
   const body = errorBodyOf(text)
   const headers = new Headers(res.headers)
@@ -226,16 +226,22 @@ function httpFailure (err: APIError, status: number | undefined): LlmError {
   })
 }
 
+/**
+ * A failure that is not the API's answer: a 2xx whose JSON the SDK could not parse (a body cut
+ * short by a proxy), or the SDK failing on its own. Its message may quote the answer, so it stays out.
+ */
+function unexpectedFailure (err: unknown): LlmError {
+  if (err instanceof SyntaxError) return new LlmError('invalid_output', 'openai response is not JSON', { status: 200, code: 'bad_response' })
+  return new LlmError('http', `openai completion failed (${err instanceof Error ? err.name : typeof err})`, { code: 'client_failure' })
+}
+
 /** After a failed request: resolves when the call should send again (adapted, or after a retry's wait), else throws its LlmError. */
 async function recover (s: Shared, call: Call, err: unknown): Promise<void> {
   if (call.signal?.aborted === true) throw fail(s, call, new LlmError('aborted', 'openai completion aborted by the caller'))
   if (call.deadline.passed() || err instanceof OpenAI.APIConnectionTimeoutError) {
     throw fail(s, call, new LlmError('timeout', `openai completion timed out after ${s.options.timeoutMs} ms`, { code: 'timeout' }))
   }
-  if (!(err instanceof OpenAI.APIError)) {
-    // A 2xx the SDK could not parse (a body cut short); its message may quote the answer, so it stays out.
-    throw fail(s, call, new LlmError('invalid_output', `openai response could not be read (${err instanceof Error ? err.name : 'unknown error'})`, { status: 200, code: 'bad_response' }))
-  }
+  if (!(err instanceof OpenAI.APIError)) throw fail(s, call, unexpectedFailure(err))
   const status = typeof err.status === 'number' ? err.status : undefined
   const code = typeof err.code === 'number' ? String(err.code) : err.code ?? undefined
   const adaptation = status === 400 || status === 422 ? adaptTo(call.settings, { param: err.param ?? undefined, code, message: err.message }) : undefined

@@ -75,7 +75,7 @@ describe('fake OpenAI: the basics', () => {
 
 describe('fake OpenAI: reasoning models', () => {
   it('tells reasoning models from chat models by name', () => {
-    expect(['o1', 'o3-mini', 'o4-mini', 'gpt-5', 'gpt-5-mini', 'gpt-5.1'].filter(isReasoningModel)).toHaveLength(6)
+    expect(['o1', 'o3-mini', 'o4-mini', 'gpt-5', 'gpt-5-mini', 'gpt-5.1', 'gpt-oss-20b'].filter(isReasoningModel)).toHaveLength(7)
     expect(['gpt-4o-mini', 'gpt-4.1', 'gpt-5-chat-latest', 'omni-moderation-latest'].some(isReasoningModel)).toBe(false)
   })
 
@@ -91,6 +91,18 @@ describe('fake OpenAI: reasoning models', () => {
     expect((await chat(f, { model: 'o3-mini', temperature: 1, max_completion_tokens: 5000 })).status).toBe(200)
     expect((await chat(f, { model: 'gpt-5-chat-latest', temperature: 0.2, max_tokens: 100 })).status).toBe(200)
     expect(f.served().map((s) => s.status)).toEqual([400, 400, 200, 200])
+  })
+
+  it('reasoningEfforts: another value is unsupported_value, none at all rejects the parameter as Azure words it', async () => {
+    const f = await start({ reasoningEfforts: ['low', 'medium', 'high'] })
+    const minimal = await chat(f, { model: 'gpt-5.1', reasoning_effort: 'minimal', max_completion_tokens: 5000 })
+    expect(minimal.status).toBe(400)
+    expect(minimal.json.error).toEqual({ message: "Unsupported value: 'reasoning_effort' does not support 'minimal' with this model. Supported values are: 'low', 'medium', 'high'.", type: 'invalid_request_error', param: 'reasoning_effort', code: 'unsupported_value' })
+    expect((await chat(f, { model: 'gpt-5.1', reasoning_effort: 'low', max_completion_tokens: 5000 })).status).toBe(200)
+    f.setReasoningEfforts([])
+    const any = await chat(f, { model: 'gpt-5.1', reasoning_effort: 'low', max_completion_tokens: 5000 })
+    expect(any.json.error).toEqual({ message: 'Unrecognized request argument supplied: reasoning_effort', type: 'invalid_request_error', param: null, code: null })
+    expect((await chat(f, { model: 'gpt-5.1', max_completion_tokens: 5000 })).status).toBe(200)
   })
 
   it('rejects reasoning_effort on a chat model', async () => {
@@ -244,6 +256,26 @@ describe('fake OpenAI: faults', () => {
     expect(limited.headers.get('retry-after')).toBeNull()
     expect(limited.json.error).toMatchObject({ type: 'requests', code: 'rate_limit_exceeded', param: null })
     expect((await chat(f, {})).status).toBe(200)
+  })
+
+  it('failNext with a body sends it as it is: old vLLM\'s and FastAPI\'s error shapes', async () => {
+    const f = await start()
+    const vllm = { object: 'error', message: 'The model `x` does not exist.', type: 'NotFoundError', param: null, code: 404 }
+    f.failNext(1, 404, { body: vllm })
+    const r = await chat(f, {})
+    expect(r.status).toBe(404)
+    expect(r.json).toEqual(vllm)
+    expect(r.headers.get('x-request-id')).toBe(f.served()[0]?.requestId)
+  })
+
+  it('brokenBodyNext answers a 200 whose JSON is cut short', async () => {
+    const f = await start()
+    f.brokenBodyNext(1)
+    const res = await fetch(`${f.baseUrl}/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer sk-test' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [] }) })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('application/json')
+    await expect(res.json()).rejects.toThrow(SyntaxError)
+    expect(f.billed()).toEqual([])
   })
 
   it('a rejected request does not use up an armed fault', async () => {

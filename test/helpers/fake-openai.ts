@@ -8,7 +8,8 @@ import { FaultQueue, sendJson, startStandIn, type RecordedRequest, type StandIn 
 // like the real API per model, so a client that is wrong about the API fails here and not in
 // production: reasoning models (o1, o3, gpt-5…) refuse `max_tokens` and a temperature other than 1 and
 // spend hidden reasoning tokens inside `max_completion_tokens`; usage carries cached and reasoning
-// tokens; errors have OpenAI's `{ error: { message, type, param, code } }` shape; every response has
+// tokens; errors have OpenAI's `{ error: { message, type, param, code } }` shape (or any body a test
+// gives, as old vLLM or FastAPI send); reasoning efforts can be narrowed; every response has
 // an `x-request-id`.
 
 export interface ChatRequestBody {
