@@ -81,6 +81,33 @@ interface Stored { readonly item: OutboxItem, readonly attempts: number }
 const DONE_TTL_SECONDS = 86_400
 const CLAIM_BATCH = 20
 
+interface OutboxKeys {
+  /** Entry ids by when they are next due (a claim pushes this to the lease's end). */
+  readonly due: string
+  /** Each entry's item and attempts, by id. */
+  readonly data: string
+  /** Marks a key as sent, for a day: a turn finished again after a crash does not send it twice. */
+  readonly done: (key: string) => string
+}
+
+function outboxKeys (prefix: string): OutboxKeys {
+  const base = `${prefix}{q}:outbox`
+  return { due: `${base}:due`, data: `${base}:data`, done: (key: string) => `${base}:done:${key}` }
+}
+
+/** What one outbox's functions share: its settings, its connection and the replica's own state. */
+interface OutboxContext {
+  readonly opts: RedisOutboxOptions
+  readonly r: OutboxRedis
+  readonly k: OutboxKeys
+  readonly now: () => number
+  readonly random: () => number
+  readonly sending: Set<Promise<void>>
+  closed: boolean
+  timer: NodeJS.Timeout | undefined
+  lastError: number
+}
+
 export function createRedisOutbox (opts: RedisOutboxOptions): Outbox {
   const r = withScripts<OutboxRedis>(opts.redis, {
     sdrOutboxAdd: { numberOfKeys: 3, lua: ADD },
@@ -88,81 +115,101 @@ export function createRedisOutbox (opts: RedisOutboxOptions): Outbox {
     sdrOutboxDone: { numberOfKeys: 3, lua: DONE },
     sdrOutboxRetry: { numberOfKeys: 2, lua: RETRY },
   })
-  const now = opts.now ?? Date.now
-  const random = opts.random ?? Math.random
-  const base = `${opts.prefix}{q}:outbox`
-  const due = `${base}:due`
-  const data = `${base}:data`
-  const done = (key: string) => `${base}:done:${key}`
-  const sending = new Set<Promise<void>>()
-  let closed = false
-  let timer: NodeJS.Timeout | undefined
-  let lastError = 0
-
-  const deliver = async (stored: Stored): Promise<void> => {
-    const { item } = stored
-    try {
-      const outcome = await opts.send(item)
-      await r.sdrOutboxDone(due, data, done(item.key), item.key, DONE_TTL_SECONDS)
-      opts.onResult(item.workflow, outcome)
-    } catch (err) {
-      const attempts = stored.attempts + 1
-      if (attempts >= opts.maxAttempts) {
-        await r.sdrOutboxDone(due, data, done(item.key), item.key, DONE_TTL_SECONDS)
-        opts.onResult(item.workflow, 'gave_up')
-        opts.onError(err)
-        return
-      }
-      const cap = Math.min(300_000, (opts.baseDelayMs ?? 2000) * 2 ** attempts)
-      const at = now() + Math.round(cap / 2 + random() * cap / 2)
-      await r.sdrOutboxRetry(due, data, item.key, JSON.stringify({ item, attempts }), at)
-      opts.onResult(item.workflow, 'retry')
-    }
+  const ctx: OutboxContext = {
+    opts,
+    r,
+    k: outboxKeys(opts.prefix),
+    now: opts.now ?? Date.now,
+    random: opts.random ?? Math.random,
+    sending: new Set(),
+    closed: false,
+    timer: undefined,
+    lastError: 0,
   }
-
-  const tick = async (): Promise<void> => {
-    const claimed = await r.sdrOutboxClaim(due, data, now(), opts.leaseMs, CLAIM_BATCH)
-    for (const json of claimed) {
-      let stored: Stored
-      try {
-        stored = JSON.parse(json) as Stored
-      } catch (err) {
-        opts.onError(err)
-        continue
-      }
-      const p = deliver(stored).catch((err: unknown) => opts.onError(err))
-      sending.add(p)
-      p.finally(() => sending.delete(p)).catch(() => {})
-    }
-  }
-
-  const loop = (): void => {
-    if (closed) return
-    timer = setTimeout(() => {
-      tick().catch((err: unknown) => {
-        // Redis down: said once in a while, and tried again on the next round.
-        if (now() - lastError > 10_000) {
-          lastError = now()
-          opts.onError(err)
-        }
-      }).finally(loop)
-    }, opts.pollMs ?? 200)
-  }
-  loop()
-
+  loop(ctx)
   return {
     async add (item) {
-      await r.sdrOutboxAdd(due, data, done(item.key), item.key, JSON.stringify({ item, attempts: 0 }), now())
+      const { k } = ctx
+      await r.sdrOutboxAdd(k.due, k.data, k.done(item.key), item.key, JSON.stringify({ item, attempts: 0 }), ctx.now())
     },
-    async close (timeoutMs) {
-      closed = true
-      clearTimeout(timer)
-      let t: NodeJS.Timeout | undefined
-      await Promise.race([
-        Promise.allSettled([...sending]),
-        new Promise((resolve) => { t = setTimeout(resolve, timeoutMs) }),
-      ])
-      clearTimeout(t)
-    },
+    close: async (timeoutMs) => await close(ctx, timeoutMs),
   }
+}
+
+/**
+ * Delay before the next send of an entry that failed `attempts` times: doubling from `baseDelayMs`,
+ * capped at five minutes, jittered over the cap's upper half.
+ */
+export function outboxRetryDelayMs (attempts: number, baseDelayMs: number, random: () => number): number {
+  const cap = Math.min(300_000, baseDelayMs * 2 ** attempts)
+  return Math.round(cap / 2 + random() * cap / 2)
+}
+
+async function markDone (ctx: OutboxContext, key: string): Promise<void> {
+  const { k } = ctx
+  await ctx.r.sdrOutboxDone(k.due, k.data, k.done(key), key, DONE_TTL_SECONDS)
+}
+
+/** Sends one entry; a failure is put back with a backoff, or given up once its attempts are spent. */
+async function deliver (ctx: OutboxContext, stored: Stored): Promise<void> {
+  const { item } = stored
+  const { opts, k } = ctx
+  try {
+    const outcome = await opts.send(item)
+    await markDone(ctx, item.key)
+    opts.onResult(item.workflow, outcome)
+  } catch (err) {
+    const attempts = stored.attempts + 1
+    if (attempts >= opts.maxAttempts) {
+      await markDone(ctx, item.key)
+      opts.onResult(item.workflow, 'gave_up')
+      opts.onError(err)
+      return
+    }
+    const at = ctx.now() + outboxRetryDelayMs(attempts, opts.baseDelayMs ?? 2000, ctx.random)
+    await ctx.r.sdrOutboxRetry(k.due, k.data, item.key, JSON.stringify({ item, attempts }), at)
+    opts.onResult(item.workflow, 'retry')
+  }
+}
+
+/** Claims the due entries and starts sending each, without waiting for the sends. */
+async function tick (ctx: OutboxContext): Promise<void> {
+  const { k, opts } = ctx
+  const claimed = await ctx.r.sdrOutboxClaim(k.due, k.data, ctx.now(), opts.leaseMs, CLAIM_BATCH)
+  for (const json of claimed) {
+    let stored: Stored
+    try {
+      stored = JSON.parse(json) as Stored
+    } catch (err) {
+      opts.onError(err)
+      continue
+    }
+    const p = deliver(ctx, stored).catch((err: unknown) => opts.onError(err))
+    ctx.sending.add(p)
+    p.finally(() => ctx.sending.delete(p)).catch(() => {})
+  }
+}
+
+function loop (ctx: OutboxContext): void {
+  if (ctx.closed) return
+  ctx.timer = setTimeout(() => {
+    tick(ctx).catch((err: unknown) => {
+      // Redis down: said once in a while, and tried again on the next round.
+      if (ctx.now() - ctx.lastError > 10_000) {
+        ctx.lastError = ctx.now()
+        ctx.opts.onError(err)
+      }
+    }).finally(() => loop(ctx))
+  }, ctx.opts.pollMs ?? 200)
+}
+
+async function close (ctx: OutboxContext, timeoutMs: number): Promise<void> {
+  ctx.closed = true
+  clearTimeout(ctx.timer)
+  let t: NodeJS.Timeout | undefined
+  await Promise.race([
+    Promise.allSettled([...ctx.sending]),
+    new Promise((resolve) => { t = setTimeout(resolve, timeoutMs) }),
+  ])
+  clearTimeout(t)
 }
