@@ -29,7 +29,7 @@ describe('README.md', () => {
 
   it('names only source files that exist in its picture of the parts', () => {
     const picture = readme.split('## The parts')[1]?.split('\n## ')[0] ?? ''
-    const named = [...picture.matchAll(/\b((?:[a-z-]+\/)*[a-z-]+\.ts)\b/g)].map((m) => m[1] ?? '')
+    const named = [...picture.matchAll(/\b((?:[\w-]+\/)*[\w-]+\.ts)\b/g)].map((m) => m[1] ?? '')
     expect(named.length).toBeGreaterThan(10)
     // A bare name (openai-brain.ts) sits in a folder named earlier on its line: accept it anywhere in src/.
     const files = (readdirSync(join(ROOT, 'src'), { recursive: true }) as string[]).map((f) => f.split('\\').join('/'))
