@@ -25,8 +25,9 @@ problem in one message. \`.env.example\` lists every variable with a comment.
   invalid value. Required in prod: ${Object.keys(REQUIRED_IN_PROD).map((name) => `\`${name}\``).join(', ')}.
 - A wrong value names the variable and what it accepts, e.g.
   \`REDIS_URL: must be a redis:// or rediss:// URL, got "http://x"\`. A password is never shown.
-- To read a file: \`node --env-file=.env dist/server.js\`. \`npm run setup:chatwoot\` writes the
-  Chatwoot variables into \`.env\` ([Chatwoot](chatwoot.md#set-up-the-agentbot)).
+- \`npm start\` reads \`.env\` at the repository root when there is one; a variable already set in
+  the environment wins. \`npm run setup:chatwoot\` writes the Chatwoot variables into \`.env\`
+  ([Chatwoot](chatwoot.md#set-up-the-agentbot)).
 `
 
 /** A default as an operator would type it; undefined or an empty list is "unset". */
