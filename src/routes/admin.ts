@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { ConversationJob } from '../conversation/inbound.js'
+import { sendError } from '../lib/errors.js'
 import { safeEqual } from '../lib/hmac.js'
 import type { Clock } from '../lib/clock.js'
 import type { ContactStore } from '../stores/contacts.js'
@@ -34,11 +35,11 @@ const adminRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, opts) => 
     const token = header.startsWith('Bearer ') ? header.slice(7) : ''
     if (token !== '' && safeEqual(token, opts.token)) return true
     const { count } = await opts.limits.hit(`admin-ip:${request.ip}`, opts.ipWindowSeconds)
-    request.log.warn({ ip: request.ip }, 'Admin request refused: missing or wrong bearer token')
+    const log = { msg: 'Admin request refused: missing or wrong bearer token', ip: request.ip }
     if (count > opts.ipRequests) {
-      await reply.code(429).send({ statusCode: 429, code: 'RATE_LIMITED', error: 'Too Many Requests', message: 'Too many refused admin requests' })
+      await sendError(reply, 429, 'RATE_LIMITED', 'Too many refused admin requests', log)
     } else {
-      await reply.code(401).header('www-authenticate', 'Bearer').send({ statusCode: 401, code: 'UNAUTHORIZED', error: 'Unauthorized', message: 'A valid ADMIN_API_TOKEN bearer token is required' })
+      await sendError(reply.header('www-authenticate', 'Bearer'), 401, 'UNAUTHORIZED', 'A valid ADMIN_API_TOKEN bearer token is required', log)
     }
     return false
   }
@@ -47,7 +48,7 @@ const adminRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, opts) => 
     if (!await authorized(request, reply)) return reply
     const parsed = params.safeParse(request.params)
     if (!parsed.success) {
-      return reply.code(400).send({ statusCode: 400, code: 'INVALID_CONTACT', error: 'Bad Request', message: 'accountId and contactId must be positive integers' })
+      return sendError(reply, 400, 'INVALID_CONTACT', 'accountId and contactId must be positive integers')
     }
     const contact = parsed.data
     const conversations = await opts.contacts.conversations(contact)

@@ -423,6 +423,8 @@ describe('webhook: bad input is a clear 4xx or 200 ignored, never 5xx', () => {
     const { 'content-type': _dropped, ...headers } = signed(t, Buffer.alloc(0))
     const r = await postWebhook(t.url, Buffer.alloc(0), headers)
     expectRefused(r, 415, 'UNSUPPORTED_MEDIA_TYPE')
+    // The reason phrase of the status, as every other error answer has it (it once read "Error").
+    expect(bodyOf(r)).toEqual({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', error: 'Unsupported Media Type', message: 'Content-Type must be application/json' })
   })
 
   it('an empty, validly signed JSON body → 400 INVALID_JSON', async () => {
