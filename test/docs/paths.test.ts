@@ -6,12 +6,13 @@ import { describe, expect, it } from 'vitest'
 import { ROOT, markdownFiles, read } from './markdown.js'
 
 /** Files the reader creates (a copy of an example, a baseline of their own), not the repository's. */
-const CREATED_BY_THE_READER = new Set(['compose/.env', 'evals/baseline.openai.json'])
+const CREATED_BY_THE_READER = new Set(['compose/.env', 'evals/baseline.openai.json', 'playbooks/next.yaml'])
 const TOP = ['src', 'test', 'scripts', 'bench', 'compose', 'evals', 'playbooks', 'bin', 'docs', '.ci']
 
-/** Repository paths written in inline code: `src/…`, `compose/…`, without placeholders or globs. */
+/** Repository paths written in code, inline or in blocks (`src/…`, `npx tsx scripts/…`), without placeholders or globs. */
 function namedPaths (text: string): string[] {
-  return [...text.matchAll(/`([^`\s]+)`/g)].map((m) => m[1] ?? '')
+  const code = [...text.matchAll(/```[^\n]*\n([\s\S]*?)```|`([^`\n]+)`/g)].map((m) => m[1] ?? m[2] ?? '')
+  return code.flatMap((c) => c.split(/[\s"'()=,[\]]+/))
     .map((p) => p.replace(/[.,:;)]+$/, ''))
     .filter((p) => TOP.some((top) => p.startsWith(`${top}/`)) && !/[*<>{}…$]/.test(p) && !CREATED_BY_THE_READER.has(p))
 }
