@@ -25,7 +25,7 @@ export interface OutgoingMessage {
   echoId: string
   /**
    * The lead's message this reply answers. With it, a send that failed ambiguously is checked
-   * by message id (lib/reply-landed.ts): re-sent only when provably absent, else reported unknown.
+   * by message id, else by text and time (lib/reply-landed.ts): re-sent only when provably absent.
    */
   afterMessageId?: number
 }
@@ -109,9 +109,6 @@ export interface ChatwootClientOptions {
 
 const CONVERSATION = '/api/v1/accounts/:account_id/conversations/:conversation_id'
 
-/** A message of ours found on a retry may look at most this much older than the send (clock skew). */
-const RECONCILE_SKEW_SECONDS = 120
-
 const pushMessageSchema = z.looseObject({
   id: z.number(),
   content: z.string().nullish(),
@@ -154,8 +151,6 @@ const toLastMessage = (m: z.infer<typeof pushMessageSchema>): LastMessage => {
   }
 }
 
-const normalise = (text: string): string => text.replace(/\r\n/g, '\n').trim()
-
 const sameValue = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b)
 
 const assertId = (name: string, value: number): number => {
@@ -163,21 +158,29 @@ const assertId = (name: string, value: number): number => {
   return value
 }
 
-export function createChatwootClient (options: ChatwootClientOptions): ChatwootClient {
-  const base = options.baseUrl.replace(/\/+$/, '')
-  const now = options.now ?? Date.now
+const conversationPath = (ref: ConversationRef): string =>
+  `/api/v1/accounts/${assertId('accountId', ref.accountId)}/conversations/${assertId('conversationId', ref.conversationId)}`
 
-  const call = async <T>(req: {
-    operation: string
-    method: HttpMethod
-    path: string
-    pathTemplate: string
-    body?: unknown
-    schema?: z.ZodType<T>
-    token?: string
-    attempts?: number
-    beforeRetry?: (ctx: RetryContext) => Promise<'stop' | 'retry' | undefined>
-  }): Promise<T | undefined> => {
+interface CallRequest<T> {
+  readonly operation: string
+  readonly method: HttpMethod
+  readonly path: string
+  readonly pathTemplate: string
+  readonly body?: unknown
+  readonly schema?: z.ZodType<T>
+  /** The user token, for what a bot token may not do; the bot token otherwise. */
+  readonly token?: string
+  readonly attempts?: number
+  readonly beforeRetry?: (ctx: RetryContext) => Promise<'stop' | 'retry' | undefined>
+}
+
+/** One call to Chatwoot's API: the validated answer, or undefined without a schema or when a retry was stopped. */
+type Call = <T>(req: CallRequest<T>) => Promise<T | undefined>
+
+/** Calls with this client's base URL, token, timeout and retry policy. */
+function createCall (options: ChatwootClientOptions): Call {
+  const base = options.baseUrl.replace(/\/+$/, '')
+  return async <T>(req: CallRequest<T>): Promise<T | undefined> => {
     const common = {
       target: 'chatwoot' as const,
       operation: req.operation,
@@ -198,186 +201,185 @@ export function createChatwootClient (options: ChatwootClientOptions): ChatwootC
     await requestJson({ ...common, schema: undefined })
     return undefined
   }
+}
 
-  const conversationPath = (ref: ConversationRef): string =>
-    `/api/v1/accounts/${assertId('accountId', ref.accountId)}/conversations/${assertId('conversationId', ref.conversationId)}`
-
-  const getConversation = async (ref: ConversationRef): Promise<ConversationInfo> => {
-    const c = await call({ operation: 'getConversation', method: 'GET', path: conversationPath(ref), pathTemplate: CONVERSATION, schema: conversationSchema })
-    if (c === undefined) throw new Error('unreachable: a validated answer was expected')
-    // The show answer's `messages` holds the very last message (activity included) and
-    // `last_non_activity_message` the latest other one; the webhook shape has only `messages`.
-    const last = [c.last_non_activity_message, ...(c.messages ?? [])]
-      .filter((m) => m !== null && m !== undefined)
-      .map(toLastMessage)
-      .filter((m) => m.messageType !== 'activity')
-      .reduce<LastMessage | undefined>((latest, m) => (latest === undefined || m.id > latest.id ? m : latest), undefined)
-    const info: ConversationInfo = {
-      status: c.status,
-      labels: c.labels ?? [],
-      customAttributes: c.custom_attributes ?? {},
-    }
-    if (typeof c.can_reply === 'boolean') info.canReply = c.can_reply
-    if (last !== undefined) info.lastMessage = last
-    return info
+async function getConversation (call: Call, ref: ConversationRef): Promise<ConversationInfo> {
+  const c = await call({ operation: 'getConversation', method: 'GET', path: conversationPath(ref), pathTemplate: CONVERSATION, schema: conversationSchema })
+  if (c === undefined) throw new Error('unreachable: a validated answer was expected')
+  // The show answer's `messages` holds the very last message (activity included) and
+  // `last_non_activity_message` the latest other one; the webhook shape has only `messages`.
+  const last = [c.last_non_activity_message, ...(c.messages ?? [])]
+    .filter((m) => m !== null && m !== undefined)
+    .map(toLastMessage)
+    .filter((m) => m.messageType !== 'activity')
+    .reduce<LastMessage | undefined>((latest, m) => (latest === undefined || m.id > latest.id ? m : latest), undefined)
+  const info: ConversationInfo = {
+    status: c.status,
+    labels: c.labels ?? [],
+    customAttributes: c.custom_attributes ?? {},
   }
+  if (typeof c.can_reply === 'boolean') info.canReply = c.can_reply
+  if (last !== undefined) info.lastMessage = last
+  return info
+}
 
-  const isOurs = (last: LastMessage | undefined, msg: OutgoingMessage, sentAtSeconds: number): boolean =>
-    last !== undefined &&
-    last.messageType === 'outgoing' &&
-    last.fromAgentBot &&
-    last.private === (msg.private ?? false) &&
-    last.content !== null && normalise(last.content) === normalise(msg.content) &&
-    (last.echoId === undefined || last.echoId === msg.echoId) &&
-    (last.createdAt === undefined || last.createdAt >= sentAtSeconds - RECONCILE_SKEW_SECONDS)
+function messageBody (msg: OutgoingMessage): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    content: msg.content,
+    message_type: 'outgoing',
+    private: msg.private ?? false,
+    echo_id: msg.echoId,
+  }
+  if (msg.items !== undefined) {
+    body.content_type = 'input_select'
+    body.content_attributes = { items: msg.items.map((i) => ({ title: i.title, value: i.value })) }
+  }
+  return body
+}
 
-  const sendMessage = async (ref: ConversationRef, msg: OutgoingMessage): Promise<SendResult> => {
-    const path = `${conversationPath(ref)}/messages`
-    const sentAtSeconds = Math.floor(now() / 1000)
-    const body: Record<string, unknown> = {
-      content: msg.content,
-      message_type: 'outgoing',
-      private: msg.private ?? false,
-      echo_id: msg.echoId,
-    }
-    if (msg.items !== undefined) {
-      body.content_type = 'input_select'
-      body.content_attributes = { items: msg.items.map((i) => ({ title: i.title, value: i.value })) }
-    }
+/** The send may or may not have landed; `retryable` says whether checking again later could tell. */
+function deliveryUnknown (ctx: RetryContext, retryable: boolean, detail: string): UpstreamError {
+  return new UpstreamError({
+    target: 'chatwoot',
+    operation: 'sendMessage',
+    status: ctx.status,
+    reason: ctx.reason,
+    code: ctx.code,
+    retryable,
+    attempts: ctx.attempt,
+    path: `${CONVERSATION}/messages`,
+    detail,
+  })
+}
 
-    // A send that timed out or got a 5xx may still have been written (fazer-ai/agents#499:
-    // a retried reply POST after a timeout posted twice, FACTS.md §6). A bot token cannot list
-    // messages, but GET conversation shows the latest message: when that is already this
-    // text, from the bot, just now, we stop instead of posting again. Chatwoot does not keep
-    // echo_id (a transient attribute), so it is compared only when an answer carries it.
-    let foundId: number | undefined
-    const delivered = async (): Promise<'yes' | 'no' | 'unknown'> => {
-      const info = await getConversation(ref)
-      const landed = msg.afterMessageId === undefined
-        ? (isOurs(info.lastMessage, msg, sentAtSeconds) ? 'yes' : 'no')
-        : replyLanded(info.lastMessage, { text: msg.content, private: msg.private ?? false, afterMessageId: msg.afterMessageId })
-      if (landed === 'yes') foundId = info.lastMessage?.id
-      return landed
-    }
-    /** The send may or may not have landed; `retryable` says whether checking again later could tell. */
-    const deliveryUnknown = (ctx: RetryContext, retryable: boolean, detail: string): UpstreamError =>
-      new UpstreamError({
-        target: 'chatwoot',
-        operation: 'sendMessage',
-        status: ctx.status,
-        reason: ctx.reason,
-        code: ctx.code,
-        retryable,
-        attempts: ctx.attempt,
-        path: `${CONVERSATION}/messages`,
-        detail,
-      })
-    const unknown = (ctx: RetryContext): UpstreamError =>
-      deliveryUnknown(ctx, false, 'delivery unknown: the conversation has newer messages, so sending again could answer twice')
-    const checkFailed = (ctx: RetryContext, err: unknown): UpstreamError =>
-      deliveryUnknown(ctx, true, `delivery unknown, the check failed (${err instanceof UpstreamError ? err.status ?? err.reason : 'error'})`)
-
-    try {
-      const sent = await call({
-        operation: 'sendMessage',
-        method: 'POST',
-        path,
-        pathTemplate: `${CONVERSATION}/messages`,
-        body,
-        schema: sentMessageSchema,
-        beforeRetry: async (ctx) => {
-          if (!mayHaveReachedServer(ctx)) return 'retry'
-          let landed: 'yes' | 'no' | 'unknown'
-          try {
-            landed = await delivered()
-          } catch (err) {
-            throw checkFailed(ctx, err)
-          }
-          if (landed === 'unknown') throw unknown(ctx)
-          return landed === 'yes' ? 'stop' : 'retry'
-        },
-      })
-      return sent === undefined ? { id: foundId, reconciled: true } : { id: sent.id }
-    } catch (err) {
-      // The last attempt may have landed too: look once more before reporting a failure.
-      if (!(err instanceof UpstreamError) || err.operation !== 'sendMessage' || !err.retryable || err.detail !== undefined) throw err
-      if (!mayHaveReachedServer({ attempt: err.attempts, status: err.status, reason: err.reason, code: err.code })) throw err
-      let landed: 'yes' | 'no' | 'unknown' = 'no'
+/**
+ * Whether a send that may have been written is in the conversation (lib/reply-landed.ts), and the
+ * id it was found with. A bot token cannot list messages, but GET conversation shows the newest.
+ */
+function deliveryCheck (call: Call, ref: ConversationRef, msg: OutgoingMessage, sentAtSeconds: number) {
+  const check = {
+    foundId: undefined as number | undefined,
+    async landed (): Promise<'yes' | 'no' | 'unknown'> {
+      const newest = (await getConversation(call, ref)).lastMessage
+      const verdict = replyLanded(newest, { text: msg.content, private: msg.private ?? false, afterMessageId: msg.afterMessageId, echoId: msg.echoId, sentAtSeconds })
+      if (verdict === 'yes') check.foundId = newest?.id
+      return verdict
+    },
+    /** Before a retry: stop when ours is there, retry when provably absent, fail when nobody can tell. */
+    async beforeRetry (ctx: RetryContext): Promise<'stop' | 'retry'> {
+      if (!mayHaveReachedServer(ctx)) return 'retry'
+      let verdict: 'yes' | 'no' | 'unknown'
       try {
-        landed = await delivered()
-      } catch {
-        throw err
+        verdict = await check.landed()
+      } catch (err) {
+        throw deliveryUnknown(ctx, true, `delivery unknown, the check failed (${err instanceof UpstreamError ? err.status ?? err.reason : 'error'})`)
       }
-      if (landed === 'yes') return { id: foundId, reconciled: true }
-      throw err
-    }
+      if (verdict === 'unknown') throw deliveryUnknown(ctx, false, 'delivery unknown: the conversation has newer messages, so sending again could answer twice')
+      return verdict === 'yes' ? 'stop' : 'retry'
+    },
   }
+  return check
+}
 
+/**
+ * Posts a message. A send that timed out or got a 5xx may still have been written (fazer-ai/agents#499:
+ * a retried reply POST after a timeout posted twice): before each retry, and once more after the
+ * last attempt failed, it looks for the message instead of posting again.
+ */
+async function sendMessage (call: Call, now: () => number, ref: ConversationRef, msg: OutgoingMessage): Promise<SendResult> {
+  const check = deliveryCheck(call, ref, msg, Math.floor(now() / 1000))
+  try {
+    const sent = await call({
+      operation: 'sendMessage',
+      method: 'POST',
+      path: `${conversationPath(ref)}/messages`,
+      pathTemplate: `${CONVERSATION}/messages`,
+      body: messageBody(msg),
+      schema: sentMessageSchema,
+      beforeRetry: check.beforeRetry,
+    })
+    return sent === undefined ? { id: check.foundId, reconciled: true } : { id: sent.id }
+  } catch (err) {
+    // The last attempt may have landed too: look once more before reporting a failure.
+    if (!(err instanceof UpstreamError) || err.operation !== 'sendMessage' || !err.retryable || err.detail !== undefined) throw err
+    if (!mayHaveReachedServer({ attempt: err.attempts, status: err.status, reason: err.reason, code: err.code })) throw err
+    const verdict = await check.landed().catch(() => 'no' as const)
+    if (verdict === 'yes') return { id: check.foundId, reconciled: true }
+    throw err
+  }
+}
+
+async function setTyping (call: Call, ref: ConversationRef, on: boolean): Promise<void> {
+  try {
+    await call({
+      operation: 'setTyping',
+      method: 'POST',
+      path: `${conversationPath(ref)}/toggle_typing_status`,
+      pathTemplate: `${CONVERSATION}/toggle_typing_status`,
+      body: { typing_status: on ? 'on' : 'off', is_private: false },
+      attempts: 1,
+    })
+  } catch {
+    // Best effort: a missing typing indicator is not worth a failure or a log line.
+  }
+}
+
+async function mergeCustomAttributes (call: Call, ref: ConversationRef, patch: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const current = (await getConversation(call, ref)).customAttributes
+  const changed = Object.entries(patch).some(([k, v]) => v === undefined ? Object.hasOwn(current, k) : !Object.hasOwn(current, k) || !sameValue(current[k], v))
+  const merged = Object.fromEntries(Object.entries({ ...current, ...patch }).filter(([, v]) => v !== undefined))
+  if (!changed) return merged
+  await call({
+    operation: 'setCustomAttributes',
+    method: 'POST',
+    path: `${conversationPath(ref)}/custom_attributes`,
+    pathTemplate: `${CONVERSATION}/custom_attributes`,
+    body: { custom_attributes: merged },
+    schema: anyObject,
+  })
+  return merged
+}
+
+async function addLabels (call: Call, ref: ConversationRef, labels: readonly string[]): Promise<string[]> {
+  const path = `${conversationPath(ref)}/labels`
+  const current = await call({ operation: 'getLabels', method: 'GET', path, pathTemplate: `${CONVERSATION}/labels`, schema: labelsSchema })
+  const existing = current?.payload ?? []
+  const union = [...new Set([...existing, ...labels])]
+  if (union.length === existing.length) return existing
+  await call({ operation: 'setLabels', method: 'POST', path, pathTemplate: `${CONVERSATION}/labels`, body: { labels: union }, schema: anyObject })
+  return union
+}
+
+async function updateContact (call: Call, userToken: string | undefined, accountId: number, contactId: number, patch: ContactPatch): Promise<'updated' | 'skipped'> {
+  if (userToken === undefined) return 'skipped'
+  const body: Record<string, string> = {}
+  if (patch.name !== undefined) body.name = patch.name
+  if (patch.email !== undefined) body.email = patch.email
+  if (patch.phone_number !== undefined) body.phone_number = patch.phone_number
+  if (Object.keys(body).length === 0) return 'skipped'
+  await call({
+    operation: 'updateContact',
+    method: 'PATCH',
+    path: `/api/v1/accounts/${assertId('accountId', accountId)}/contacts/${assertId('contactId', contactId)}`,
+    pathTemplate: '/api/v1/accounts/:account_id/contacts/:contact_id',
+    body,
+    token: userToken,
+  })
+  return 'updated'
+}
+
+export function createChatwootClient (options: ChatwootClientOptions): ChatwootClient {
+  const call = createCall(options)
+  const now = options.now ?? Date.now
   return {
-    sendMessage,
-    getConversation,
-
+    sendMessage: (ref, msg) => sendMessage(call, now, ref, msg),
+    getConversation: (ref) => getConversation(call, ref),
     async toggleStatus (ref, status) {
       await call({ operation: 'toggleStatus', method: 'POST', path: `${conversationPath(ref)}/toggle_status`, pathTemplate: `${CONVERSATION}/toggle_status`, body: { status }, schema: anyObject })
     },
-
-    async setTyping (ref, on) {
-      try {
-        await call({
-          operation: 'setTyping',
-          method: 'POST',
-          path: `${conversationPath(ref)}/toggle_typing_status`,
-          pathTemplate: `${CONVERSATION}/toggle_typing_status`,
-          body: { typing_status: on ? 'on' : 'off', is_private: false },
-          attempts: 1,
-        })
-      } catch {
-        // Best effort: a missing typing indicator is not worth a failure or a log line.
-      }
-    },
-
-    async mergeCustomAttributes (ref, patch) {
-      const current = (await getConversation(ref)).customAttributes
-      const changed = Object.entries(patch).some(([k, v]) => v === undefined ? Object.hasOwn(current, k) : !Object.hasOwn(current, k) || !sameValue(current[k], v))
-      const merged = Object.fromEntries(Object.entries({ ...current, ...patch }).filter(([, v]) => v !== undefined))
-      if (!changed) return merged
-      await call({
-        operation: 'setCustomAttributes',
-        method: 'POST',
-        path: `${conversationPath(ref)}/custom_attributes`,
-        pathTemplate: `${CONVERSATION}/custom_attributes`,
-        body: { custom_attributes: merged },
-        schema: anyObject,
-      })
-      return merged
-    },
-
-    async addLabels (ref, labels) {
-      const path = `${conversationPath(ref)}/labels`
-      const current = await call({ operation: 'getLabels', method: 'GET', path, pathTemplate: `${CONVERSATION}/labels`, schema: labelsSchema })
-      const existing = current?.payload ?? []
-      const union = [...new Set([...existing, ...labels])]
-      if (union.length === existing.length) return existing
-      await call({ operation: 'setLabels', method: 'POST', path, pathTemplate: `${CONVERSATION}/labels`, body: { labels: union }, schema: anyObject })
-      return union
-    },
-
-    async updateContact (accountId, contactId, patch) {
-      if (options.userToken === undefined) return 'skipped'
-      const body: Record<string, string> = {}
-      if (patch.name !== undefined) body.name = patch.name
-      if (patch.email !== undefined) body.email = patch.email
-      if (patch.phone_number !== undefined) body.phone_number = patch.phone_number
-      if (Object.keys(body).length === 0) return 'skipped'
-      await call({
-        operation: 'updateContact',
-        method: 'PATCH',
-        path: `/api/v1/accounts/${assertId('accountId', accountId)}/contacts/${assertId('contactId', contactId)}`,
-        pathTemplate: '/api/v1/accounts/:account_id/contacts/:contact_id',
-        body,
-        token: options.userToken,
-      })
-      return 'updated'
-    },
+    setTyping: (ref, on) => setTyping(call, ref, on),
+    mergeCustomAttributes: (ref, patch) => mergeCustomAttributes(call, ref, patch),
+    addLabels: (ref, labels) => addLabels(call, ref, labels),
+    updateContact: (accountId, contactId, patch) => updateContact(call, options.userToken, accountId, contactId, patch),
   }
 }
