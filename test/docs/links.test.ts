@@ -1,6 +1,6 @@
 // The docs are a web of pages reached from the README: every relative link must land on a file of
 // the repository (and on a heading, when it names one), and no page under docs/ may be an orphan.
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ROOT, anchors, links, markdownFiles, read, resolveLink, slug } from './markdown.js'
@@ -58,7 +58,21 @@ describe('links in README.md and docs/', () => {
     expect(files.filter((f) => f.startsWith('docs') && !reached.has(f))).toEqual([])
   })
 
-  it('no page points outside the repository (no ../shared, FACTS.md or DESIGN.md)', () => {
+  it('no page points outside the repository (no shared notes of the sessions that wrote it)', () => {
     for (const from of files) expect(read(from), from).not.toMatch(/FACTS\.md|DESIGN\.md|\.\.\/shared\b|\/work\//)
+  })
+})
+
+describe('docs/ pages cited by the code', () => {
+  /** `docs/<page>.md` or `docs/<page>.md#<anchor>` written anywhere in the code, tests, scripts or compose files. */
+  const citations = ['src', 'test', 'scripts', 'bench', 'bin', 'compose'].flatMap((dir) =>
+    (readdirSync(join(ROOT, dir), { recursive: true }) as string[])
+      .filter((f) => /\.(ts|mts|mjs|js|yml|yaml|json|conf)$|Dockerfile$/.test(f))
+      .flatMap((f) => [...readFileSync(join(ROOT, dir, f), 'utf8').matchAll(/\bdocs\/([\w-]+\.md)(?:#([\w-]+))?/g)]
+        .map((m) => ({ file: join(dir, f), page: `docs/${m[1] ?? ''}`, anchor: m[2] }))))
+
+  it('name pages and headings that exist', () => {
+    const broken = citations.filter(({ page, anchor }) => !existsSync(join(ROOT, page)) || (anchor !== undefined && !anchors(read(page)).has(anchor)))
+    expect(broken.map(({ file, page, anchor }) => `${file}: ${page}${anchor === undefined ? '' : `#${anchor}`}`)).toEqual([])
   })
 })
