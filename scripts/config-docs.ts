@@ -19,7 +19,8 @@ Every setting is an environment variable, parsed once at start-up by one zod sch
 (\`src/config.ts\`). That schema gives each default, converts the values, and reports every
 problem in one message. \`.env.example\` lists every variable with a comment.
 
-- An empty value (\`KEY=\`) means "unset": the default applies.
+- An empty value (\`KEY=\`) means "unset": the default applies. A yes/no setting takes \`true\` or
+  \`false\` (also \`1\`/\`0\`, \`yes\`/\`no\`); durations are in ms or seconds, as the name says.
 - \`APP_ENV=dev\` (the default) starts with whatever is set and warns about what is missing.
 - \`APP_ENV=prod\` refuses to start, with exit code 1 and one message listing every missing or
   invalid value. Required in prod: ${Object.keys(REQUIRED_IN_PROD).map((name) => `\`${name}\``).join(', ')}.

@@ -127,7 +127,7 @@ const chatwootSettings = {
     'An agent\'s or administrator\'s access token. It enables contact updates (name, e-mail, phone), which a bot token cannot make. Unset: the contact is not updated.'),
   WEBHOOK_PATH_TOKEN: optionalString.pipe(z.string().min(32, 'must be at least 32 characters (unguessable)').optional()).describe(
     'Chatwoot < 4.13 only, which signs nothing: accept UNSIGNED deliveries on `/api/v1/webhooks/agentbot/<token>`. At least 32 unguessable characters (`openssl rand -hex 24`); ' +
-    'a loud warning is logged at start-up. Leave it unset on Chatwoot >= 4.13.'),
+    'a loud warning is logged at start-up ([Chatwoot](chatwoot.md#by-hand), step 5). Leave it unset on Chatwoot >= 4.13.'),
   WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS: int(300, 1).describe(
     'Replay window for `X-Chatwoot-Timestamp`, in seconds, both directions (401 `stale_timestamp` / `future_timestamp` outside it).'),
   WEBHOOK_BODY_LIMIT_BYTES: int(1_048_576, 1024).describe('Largest webhook body accepted, in bytes (min 1024): 413 above.'),
@@ -158,7 +158,7 @@ const openaiSettings = {
 
 const botSettings = {
   PLAYBOOK_PATH: optionalString.meta({
-    default: 'playbooks/default.yaml',
+    default: '`playbooks/default.yaml`',
     description: 'The bot\'s script (YAML or JSON), or a folder of them: one per Chatwoot inbox and one default ([Playbook](playbook.md)). ' +
       'Reloaded when it changes, without a restart; a broken edit is refused with an error log line and the last good playbook stays.',
   }),
@@ -206,7 +206,7 @@ const redisSettings = {
 
 const adminAndLimitSettings = {
   ADMIN_API_TOKEN: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional()).describe(
-    'Bearer token of the admin endpoints (contact data erasure), at least 24 characters. Unset: those endpoints do not exist (404).'),
+    'Bearer token of the admin endpoints ([contact data erasure](erasure.md#the-admin-endpoint)), at least 24 characters. Unset: those endpoints do not exist (404).'),
   PROMETHEUS_ENABLED: bool(true).describe('Expose Prometheus metrics on `GET /metrics` (`true` or `false`; 404 when false).'),
   DEDUPE_TTL_SECONDS: int(300, 1).describe(
     'Webhook idempotency window (dedupe keys), in seconds (min 1). If you raise the timestamp tolerance, keep this at least twice it.'),
