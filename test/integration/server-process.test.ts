@@ -27,8 +27,8 @@ interface Running {
 }
 
 /** The real entry point, as `npm run dev` runs it, with only the environment given here. */
-function spawnServer (env: Record<string, string>): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+function spawnServer (env: Record<string, string>, argv = ['--import', 'tsx', 'src/server.ts']): Running {
+  const child = spawn(process.execPath, argv, {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -116,6 +116,41 @@ describe('server process', () => {
     const stderr = r.stderr.join('')
     for (const name of ['CHATWOOT_BASE_URL', 'CHATWOOT_WEBHOOK_SECRET', 'CHATWOOT_ACCESS_TOKEN', 'OPENAI_API_KEY']) expect(stderr).toContain(name)
   }, 10_000)
+})
+
+describe('npm start (bin/start.mjs) with the compiled server', () => {
+  const env = async (): Promise<Record<string, string>> => ({
+    APP_ENV: 'dev',
+    APP_HOST: '127.0.0.1',
+    APP_PORT: String(await freePort()),
+    LOG_LEVEL: 'info',
+    SHUTDOWN_TIMEOUT_MS: '3000',
+  })
+  const flagsWarning = 'Started without the service\'s Node flags: start it with `npm start` or `node bin/start.mjs`'
+
+  // The first run may build dist/ (a clean clone, or src/ changed): minutes on a loaded machine.
+  it('runs dist/server.js with the Node flags, and on SIGTERM the server closes and the launcher exits 0', async () => {
+    const e = await env()
+    const r = spawnServer(e, ['bin/start.mjs'])
+    running.push(r)
+    await waitForHealth(`http://127.0.0.1:${e['APP_PORT']}`, r, 170_000)
+    r.child.kill('SIGTERM')
+    expect(await r.exited).toEqual({ code: 0, signal: null })
+    const msgs = logLines(r).map((l) => l.msg)
+    expect(msgs).toContain('Shutdown complete')
+    // The server checks its own flags: no warning means bin/node-flags.mjs reached it.
+    expect(msgs).not.toContain(flagsWarning)
+  }, 180_000)
+
+  it('`node dist/server.js` by hand warns that the flags are missing, and still serves', async () => {
+    const e = await env()
+    const r = spawnServer(e, ['dist/server.js'])
+    running.push(r)
+    await waitForHealth(`http://127.0.0.1:${e['APP_PORT']}`, r)
+    r.child.kill('SIGTERM')
+    expect(await r.exited).toEqual({ code: 0, signal: null })
+    expect(logLines(r).find((l) => l.msg === flagsWarning)).toMatchObject({ level: 40, missing: ['--max-old-space-size=1024', '--max-semi-space-size=2', '--single-threaded-gc'] })
+  }, 20_000)
 })
 
 warnIfRedisMissing('SIGTERM under load with the durable queue')
