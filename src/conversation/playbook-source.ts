@@ -88,17 +88,44 @@ function warnUntranslated (entry: PlaybookEntry, log: PlaybookSourceOptions['log
   log.warn({ file: entry.file, untranslated: gaps, answeredIn: spokenLanguages(entry.playbook) }, 'Playbook texts missing a language: leads in it are answered in the languages every text has')
 }
 
+/** What a source's reloads share. */
+interface SourceState {
+  readonly path: string
+  readonly opts: PlaybookSourceOptions
+  /** The playbooks in force. */
+  current: PlaybookLibrary
+  /** What the last read found (the texts' fingerprint, or `unreadable:<code>`): the same again is no change. */
+  seen: string
+}
+
 /**
  * Reads the playbooks; throws a PlaybookError listing every problem when they are not all good (a
  * bad script stops the start). Then watches them until close().
  */
 export async function openPlaybookSource (opts: PlaybookSourceOptions): Promise<PlaybookSource> {
   const path = opts.path ?? fileURLToPath(DEFAULT_PLAYBOOK_URL)
-  const { log } = opts
   const first = await readTexts(path)
+  const entries = parseAll(first.texts, path)
+  for (const e of entries) warnUntranslated(e, opts.log)
+  const state: SourceState = { path, opts, current: buildLibrary(entries, path), seen: fingerprint(first.texts) }
+  const reload = oneAtATime(async () => await reloadNow(state))
+  const reloadQuietly = (): void => {
+    reload().catch((err: unknown) => opts.log.error({ err }, 'Playbook reload failed'))
+  }
+  const stopWatching = opts.watch !== false ? watchPlaybooks(first.dir, opts, reloadQuietly) : () => {}
+  return {
+    library: () => state.current,
+    forInbox: (inboxId) => choosePlaybook(state.current, inboxId),
+    reload,
+    close: stopWatching,
+  }
+}
+
+/** Every file parsed, or a PlaybookError listing the problems of all of them (at start, all must be good). */
+function parseAll (texts: readonly FileText[], path: string): PlaybookEntry[] {
   const entries: PlaybookEntry[] = []
   const problems: string[] = []
-  for (const t of first.texts) {
+  for (const t of texts) {
     try {
       entries.push({ file: t.file, playbook: parsePlaybook(t.text, t.file) })
     } catch (err) {
@@ -106,65 +133,80 @@ export async function openPlaybookSource (opts: PlaybookSourceOptions): Promise<
     }
   }
   if (problems.length > 0) throw new PlaybookError(path, problems)
-  for (const e of entries) warnUntranslated(e, log)
-  let current = buildLibrary(entries, path)
-  let seen = fingerprint(first.texts)
+  return entries
+}
 
-  const reloadNow = async (): Promise<ReloadOutcome> => {
-    let texts: FileText[]
+interface Refused { readonly file: string, readonly problems: string[] }
+
+/** Each file on its own: a broken file keeps its last good version (if it had one); the others still reload. */
+function parseEachKeepingGood (texts: readonly FileText[], current: PlaybookLibrary): { next: PlaybookEntry[], refused: Refused[] } {
+  const next: PlaybookEntry[] = []
+  const refused: Refused[] = []
+  for (const t of texts) {
     try {
-      texts = (await readTexts(path)).texts
+      next.push({ file: t.file, playbook: parsePlaybook(t.text, t.file) })
     } catch (err) {
-      const key = `unreadable:${(err as NodeJS.ErrnoException).code ?? ''}`
-      if (key === seen) return 'unchanged'
-      seen = key
-      log.error({ path: basename(path), problems: problemsOf(err) }, 'Playbook reload refused: the last good playbook stays in force')
-      opts.onReload?.('refused')
-      return 'refused'
+      refused.push({ file: t.file, problems: problemsOf(err) })
+      const kept = current.entries.find((e) => e.file === t.file)
+      if (kept !== undefined) next.push(kept)
     }
-    const print = fingerprint(texts)
-    if (print === seen) return 'unchanged'
-    seen = print
-    // Each file on its own: a broken file keeps its last good version; the others still reload.
-    const next: PlaybookEntry[] = []
-    const refused: Array<{ file: string, problems: string[] }> = []
-    for (const t of texts) {
-      try {
-        next.push({ file: t.file, playbook: parsePlaybook(t.text, t.file) })
-      } catch (err) {
-        refused.push({ file: t.file, problems: problemsOf(err) })
-        const kept = current.entries.find((e) => e.file === t.file)
-        if (kept !== undefined) next.push(kept)
-      }
-    }
-    let library: PlaybookLibrary
-    try {
-      library = buildLibrary(next, basename(path))
-    } catch (err) {
-      log.error({ path: basename(path), problems: [...refused.flatMap((r) => r.problems.map((p) => `${r.file}: ${p}`)), ...problemsOf(err)] }, 'Playbook reload refused: the last good playbooks stay in force')
-      opts.onReload?.('refused')
-      return 'refused'
-    }
-    const before = versions(current)
-    const after = versions(library)
-    for (const e of library.entries) if (!current.entries.some((c) => c.playbook.version === e.playbook.version)) warnUntranslated(e, log)
-    current = library
-    for (const r of refused) {
-      log.error({ file: r.file, problems: r.problems, kept: current.entries.find((e) => e.file === r.file)?.playbook.version ?? null }, 'Playbook edit refused: the last good version stays in force')
-    }
-    if (refused.length > 0) opts.onReload?.('refused')
-    if (JSON.stringify(before) !== JSON.stringify(after)) {
-      log.info({ playbooks: after, previous: before }, 'Playbooks reloaded')
-      opts.onReload?.('ok')
-      return 'ok'
-    }
-    return refused.length > 0 ? 'refused' : 'unchanged'
   }
+  return { next, refused }
+}
 
-  // One reload at a time; a change seen during one is read by another right after it.
+async function reloadNow (s: SourceState): Promise<ReloadOutcome> {
+  const { path, opts } = s
+  let texts: FileText[]
+  try {
+    texts = (await readTexts(path)).texts
+  } catch (err) {
+    // Said once per cause: the poll finds the same missing file every few seconds.
+    const key = `unreadable:${(err as NodeJS.ErrnoException).code ?? ''}`
+    if (key === s.seen) return 'unchanged'
+    s.seen = key
+    opts.log.error({ path: basename(path), problems: problemsOf(err) }, 'Playbook reload refused: the last good playbook stays in force')
+    opts.onReload?.('refused')
+    return 'refused'
+  }
+  const print = fingerprint(texts)
+  if (print === s.seen) return 'unchanged'
+  s.seen = print
+  const { next, refused } = parseEachKeepingGood(texts, s.current)
+  let library: PlaybookLibrary
+  try {
+    library = buildLibrary(next, basename(path))
+  } catch (err) {
+    opts.log.error({ path: basename(path), problems: [...refused.flatMap((r) => r.problems.map((p) => `${r.file}: ${p}`)), ...problemsOf(err)] }, 'Playbook reload refused: the last good playbooks stay in force')
+    opts.onReload?.('refused')
+    return 'refused'
+  }
+  return adopt(s, library, refused)
+}
+
+/** Puts the new library in force and says what changed and what was refused. */
+function adopt (s: SourceState, library: PlaybookLibrary, refused: readonly Refused[]): ReloadOutcome {
+  const { log, onReload } = s.opts
+  const before = versions(s.current)
+  const after = versions(library)
+  for (const e of library.entries) if (!s.current.entries.some((c) => c.playbook.version === e.playbook.version)) warnUntranslated(e, log)
+  s.current = library
+  for (const r of refused) {
+    log.error({ file: r.file, problems: r.problems, kept: s.current.entries.find((e) => e.file === r.file)?.playbook.version ?? null }, 'Playbook edit refused: the last good version stays in force')
+  }
+  if (refused.length > 0) onReload?.('refused')
+  if (JSON.stringify(before) !== JSON.stringify(after)) {
+    log.info({ playbooks: after, previous: before }, 'Playbooks reloaded')
+    onReload?.('ok')
+    return 'ok'
+  }
+  return refused.length > 0 ? 'refused' : 'unchanged'
+}
+
+/** One reload at a time; a change seen during one is read by another right after it. */
+export function oneAtATime (reloadNow: () => Promise<ReloadOutcome>): () => Promise<ReloadOutcome> {
   let running: Promise<ReloadOutcome> | undefined
   let again = false
-  const reload = async (): Promise<ReloadOutcome> => {
+  return async (): Promise<ReloadOutcome> => {
     if (running !== undefined) {
       again = true
       return running
@@ -183,42 +225,35 @@ export async function openPlaybookSource (opts: PlaybookSourceOptions): Promise<
       running = undefined
     }
   }
-  const reloadQuietly = (): void => {
-    reload().catch((err: unknown) => log.error({ err }, 'Playbook reload failed'))
-  }
+}
 
+/** Reloads on a change in `dir` (debounced) and every poll; returns what stops it. */
+function watchPlaybooks (dir: string, opts: PlaybookSourceOptions, reloadQuietly: () => void): () => void {
+  const { log } = opts
   let watcher: FSWatcher | undefined
   let debounce: NodeJS.Timeout | undefined
   let poll: NodeJS.Timeout | undefined
-  if (opts.watch !== false) {
-    const debounceMs = opts.debounceMs ?? 250
-    // The folder, not the file: an editor that saves by writing a new file and renaming it over the
-    // old one (vim, most IDEs, Kubernetes ConfigMaps) replaces the file a file watch would follow.
-    try {
-      watcher = watch(first.dir, { persistent: false }, () => {
-        clearTimeout(debounce)
-        debounce = setTimeout(reloadQuietly, debounceMs)
-        debounce.unref()
-      })
-      watcher.on('error', (err) => log.warn({ err }, 'Playbook watch failed; changes are still read every poll'))
-    } catch (err) {
-      log.warn({ err }, 'Playbook folder cannot be watched; changes are read every poll')
-    }
-    const pollMs = opts.pollMs ?? 5000
-    if (pollMs > 0) {
-      poll = setInterval(reloadQuietly, pollMs)
-      poll.unref()
-    }
-  }
-
-  return {
-    library: () => current,
-    forInbox: (inboxId) => choosePlaybook(current, inboxId),
-    reload,
-    close () {
-      watcher?.close()
+  const debounceMs = opts.debounceMs ?? 250
+  // The folder, not the file: an editor that saves by writing a new file and renaming it over the
+  // old one (vim, most IDEs, Kubernetes ConfigMaps) replaces the file a file watch would follow.
+  try {
+    watcher = watch(dir, { persistent: false }, () => {
       clearTimeout(debounce)
-      clearInterval(poll)
-    },
+      debounce = setTimeout(reloadQuietly, debounceMs)
+      debounce.unref()
+    })
+    watcher.on('error', (err) => log.warn({ err }, 'Playbook watch failed; changes are still read every poll'))
+  } catch (err) {
+    log.warn({ err }, 'Playbook folder cannot be watched; changes are read every poll')
+  }
+  const pollMs = opts.pollMs ?? 5000
+  if (pollMs > 0) {
+    poll = setInterval(reloadQuietly, pollMs)
+    poll.unref()
+  }
+  return () => {
+    watcher?.close()
+    clearTimeout(debounce)
+    clearInterval(poll)
   }
 }
