@@ -174,7 +174,8 @@ const errorCode = (err: unknown): string | undefined => {
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT'])
 
-interface Failure { status?: number, reason: FailureReason, code?: string | undefined, retryAfterMs?: number | undefined }
+/** Why one attempt failed, and what the server asked for (Retry-After). */
+export interface Failure { status?: number, reason: FailureReason, code?: string | undefined, retryAfterMs?: number | undefined }
 
 const report = (onCall: OnCall | undefined, call: OutboundCall): void => {
   if (onCall === undefined) return
@@ -197,102 +198,142 @@ export async function requestJson<T> (opts: RequestJsonOptions<T>): Promise<T | 
   const sleep = opts.sleep ?? defaultSleep
   const random = opts.random ?? Math.random
   const attempts = Math.max(1, Math.floor(retry.attempts))
-  const headers: Record<string, string> = { accept: 'application/json', ...opts.headers }
-  const body = opts.body === undefined ? undefined : JSON.stringify(opts.body)
-  if (body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json'
-
-  const fail = (failure: Failure, attempt: number, retryable: boolean, detail?: string): UpstreamError =>
-    new UpstreamError({
-      target,
-      operation,
-      status: failure.status,
-      reason: failure.reason,
-      retryable,
-      attempts: attempt,
-      path: opts.pathTemplate,
-      code: failure.code,
-      detail,
-    })
-
+  const sent = requestOf(opts)
   for (let attempt = 1; ; attempt++) {
     const started = performance.now()
-    const elapsed = (): number => Math.round(performance.now() - started)
-    const deadline = startDeadline(opts.timeoutMs, opts.signal)
-    const signal = deadline.signal
-    let failure: Failure | undefined
-    let answer: { status: number, text: string } | undefined
-    let status: number | undefined
-    try {
-      const res = await request(opts.url, {
-        method: opts.method,
-        headers,
-        body,
-        signal,
-        dispatcher: opts.dispatcher,
-        headersTimeout: opts.timeoutMs,
-        bodyTimeout: opts.timeoutMs,
-      })
-      status = res.statusCode
-      if (res.statusCode >= 200 && res.statusCode < 300) {
-        if (opts.schema === undefined) {
-          await res.body.dump()
-          report(onCall, { target, operation, outcome: 'ok', durationMs: elapsed(), status: res.statusCode })
-          return undefined
-        }
-        answer = { status: res.statusCode, text: await res.body.text() }
-      } else {
-        await res.body.dump().catch(() => undefined)
-        failure = { status: res.statusCode, reason: 'status', retryAfterMs: parseRetryAfter(res.headers['retry-after']) }
-      }
-    } catch (err) {
-      const code = errorCode(err)
-      let reason: FailureReason = 'network'
-      if (opts.signal?.aborted === true) reason = 'aborted'
-      else if (deadline.passed() || (err instanceof Error && err.name === 'TimeoutError') || (code !== undefined && TIMEOUT_CODES.has(code))) reason = 'timeout'
-      // A 2xx whose body broke off counts as a failed attempt too; keep its status for the record.
-      failure = status !== undefined ? { status, reason, code } : { reason, code }
-    } finally {
-      deadline.clear()
+    const record = (outcome: OutboundOutcome, status: number | undefined): void => {
+      const statusField = status !== undefined ? { status } : {}
+      report(onCall, { target, operation, outcome, durationMs: Math.round(performance.now() - started), ...statusField })
     }
-
-    if (answer !== undefined && opts.schema !== undefined) {
-      // A 2xx we cannot read is not retried: the server did act, and a second call could act twice.
-      const invalid: Failure = { status: answer.status, reason: 'invalid_response' }
-      let json: unknown
-      try {
-        json = answer.text === '' ? undefined : JSON.parse(answer.text)
-      } catch {
-        report(onCall, { target, operation, outcome: 'error', durationMs: elapsed(), status: answer.status })
-        throw fail(invalid, attempt, false, 'answer is not JSON')
-      }
-      const parsed = opts.schema.safeParse(json)
-      if (!parsed.success) {
-        report(onCall, { target, operation, outcome: 'error', durationMs: elapsed(), status: answer.status })
-        const where = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'} ${i.code}`).join(', ')
-        throw fail(invalid, attempt, false, `unexpected answer shape (${where})`)
-      }
-      report(onCall, { target, operation, outcome: 'ok', durationMs: elapsed(), status: answer.status })
-      return parsed.data
+    const result = await attemptOnce(opts, sent)
+    if (result.kind === 'empty') {
+      record('ok', result.status)
+      return undefined
     }
-    failure ??= { reason: 'invalid_response' }
-
-    const retryable = failure.reason === 'timeout' || failure.reason === 'network' ||
-      (failure.reason === 'status' && failure.status !== undefined && RETRY_STATUS(failure.status))
-    const statusField = failure.status !== undefined ? { status: failure.status } : {}
+    if (result.kind === 'answer' && opts.schema !== undefined) {
+      return readAnswer(opts, opts.schema, result, attempt, (outcome) => record(outcome, result.status))
+    }
+    const failure: Failure = result.kind === 'failure' ? result.failure : { reason: 'invalid_response' }
+    const retryable = isRetryable(failure)
     if (!retryable || attempt >= attempts) {
       const clientError = failure.reason === 'status' && !retryable
-      report(onCall, { target, operation, outcome: clientError ? 'client_error' : 'error', durationMs: elapsed(), ...statusField })
-      throw fail(failure, attempt, retryable)
+      record(clientError ? 'client_error' : 'error', failure.status)
+      throw upstreamError(opts, failure, attempt, retryable)
     }
-    report(onCall, { target, operation, outcome: 'retry', durationMs: elapsed(), ...statusField })
-
-    const delay = failure.retryAfterMs !== undefined
-      ? Math.min(failure.retryAfterMs, retry.maxDelayMs)
-      : backoffDelay(attempt, retry, random)
-    await sleep(delay)
+    record('retry', failure.status)
+    await sleep(retryDelay(failure, attempt, retry, random))
     if (opts.beforeRetry !== undefined) {
       const decision = await opts.beforeRetry({ attempt, status: failure.status, reason: failure.reason, code: failure.code })
       if (decision === 'stop') return undefined
     }
   }
+}
+
+interface Sent { readonly headers: Record<string, string>, readonly body: string | undefined }
+
+/** The headers and body every attempt sends: JSON both ways unless the caller says otherwise. */
+function requestOf<T> (opts: RequestJsonOptions<T>): Sent {
+  const headers: Record<string, string> = { accept: 'application/json', ...opts.headers }
+  const body = opts.body === undefined ? undefined : JSON.stringify(opts.body)
+  if (body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json'
+  return { headers, body }
+}
+
+/** One attempt's result: a 2xx drained unread (no schema), a 2xx's text to validate, or why it failed. */
+type Attempt =
+  | { readonly kind: 'empty', readonly status: number }
+  | { readonly kind: 'answer', readonly status: number, readonly text: string }
+  | { readonly kind: 'failure', readonly failure: Failure }
+
+async function attemptOnce<T> (opts: RequestJsonOptions<T>, sent: Sent): Promise<Attempt> {
+  const deadline = startDeadline(opts.timeoutMs, opts.signal)
+  let status: number | undefined
+  try {
+    const res = await request(opts.url, {
+      method: opts.method,
+      headers: sent.headers,
+      body: sent.body,
+      signal: deadline.signal,
+      dispatcher: opts.dispatcher,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+    })
+    status = res.statusCode
+    if (res.statusCode >= 200 && res.statusCode < 300) {
+      if (opts.schema === undefined) {
+        await res.body.dump()
+        return { kind: 'empty', status: res.statusCode }
+      }
+      return { kind: 'answer', status: res.statusCode, text: await res.body.text() }
+    }
+    await res.body.dump().catch(() => undefined)
+    return { kind: 'failure', failure: { status: res.statusCode, reason: 'status', retryAfterMs: parseRetryAfter(res.headers['retry-after']) } }
+  } catch (err) {
+    return { kind: 'failure', failure: thrownFailure(err, status, opts.signal?.aborted === true, deadline.passed()) }
+  } finally {
+    deadline.clear()
+  }
+}
+
+/**
+ * Why an attempt that threw failed: the caller's abort, the deadline (ours or undici's own
+ * timeouts), else the network. A 2xx whose body broke off counts as a failed attempt too; its
+ * status is kept for the record.
+ */
+export function thrownFailure (err: unknown, status: number | undefined, callerAborted: boolean, deadlinePassed: boolean): Failure {
+  const code = errorCode(err)
+  let reason: FailureReason = 'network'
+  if (callerAborted) reason = 'aborted'
+  else if (deadlinePassed || (err instanceof Error && err.name === 'TimeoutError') || (code !== undefined && TIMEOUT_CODES.has(code))) reason = 'timeout'
+  return status !== undefined ? { status, reason, code } : { reason, code }
+}
+
+/** Transient failures (timeout, network, 5xx, 429) may succeed on another try; other statuses will not. */
+export function isRetryable (failure: Failure): boolean {
+  return failure.reason === 'timeout' || failure.reason === 'network' ||
+    (failure.reason === 'status' && failure.status !== undefined && RETRY_STATUS(failure.status))
+}
+
+/** The server's Retry-After when it gave one (capped), else the backoff. */
+export function retryDelay (failure: Failure, attempt: number, retry: RetryPolicy, random: () => number): number {
+  return failure.retryAfterMs !== undefined
+    ? Math.min(failure.retryAfterMs, retry.maxDelayMs)
+    : backoffDelay(attempt, retry, random)
+}
+
+/**
+ * The 2xx body, validated. A 2xx we cannot read is not retried: the server did act, and a second
+ * call could act twice.
+ */
+function readAnswer<T> (opts: RequestJsonOptions<T>, schema: z.ZodType<T>, answer: { status: number, text: string }, attempt: number, record: (outcome: 'ok' | 'error') => void): T {
+  const invalid: Failure = { status: answer.status, reason: 'invalid_response' }
+  let json: unknown
+  try {
+    json = answer.text === '' ? undefined : JSON.parse(answer.text)
+  } catch {
+    record('error')
+    throw upstreamError(opts, invalid, attempt, false, 'answer is not JSON')
+  }
+  const parsed = schema.safeParse(json)
+  if (!parsed.success) {
+    record('error')
+    const where = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'} ${i.code}`).join(', ')
+    throw upstreamError(opts, invalid, attempt, false, `unexpected answer shape (${where})`)
+  }
+  record('ok')
+  return parsed.data
+}
+
+function upstreamError<T> (opts: RequestJsonOptions<T>, failure: Failure, attempt: number, retryable: boolean, detail?: string): UpstreamError {
+  return new UpstreamError({
+    target: opts.target,
+    operation: opts.operation,
+    status: failure.status,
+    reason: failure.reason,
+    retryable,
+    attempts: attempt,
+    path: opts.pathTemplate,
+    code: failure.code,
+    detail,
+  })
 }
