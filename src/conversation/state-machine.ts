@@ -104,47 +104,19 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
   // Opted out: never written to again. A human's conversation: the bot is silent.
   if (state.stage === 'opted_out' || state.owner === 'human') return { next: state, actions: NO_ACTIONS }
 
-  const sanitized = sanitizeFields(playbook, analysis.fields)
-  const extracted = withoutRewrites(state.fields, sanitized)
-  // A value at all this turn (known ones included): what an off-target lead's message tells a seller.
-  const toldValues = Object.keys(sanitized).length > 0
-  const fields = { ...state.fields, ...extracted }
-  const fieldsChanged = Object.entries(extracted).some(([k, v]) => state.fields[k] !== v)
-  const base: ConversationState = {
-    ...state,
-    fields,
-    language: analysis.language.trim() !== '' ? analysis.language : state.language,
-    botTurns: state.botTurns + 1,
-    updatedAt: at,
-  }
-  const say = (t: Localized): Action => ({ type: 'reply', text: leadText(playbook, t, base) })
+  const { base, toldValues, fieldsChanged } = takeInTurn(state, analysis, at, playbook)
+  const { fields } = base
+  const say = (t: Localized): Action => replyOf(playbook, base, t)
   // The model's words are untrusted: an answer that repeats the agents' private notes is dropped.
   const answer = (revealsPrivateNotes(analysis.reply, playbook) ? '' : analysis.reply).trim()
 
-  if (analysis.intent === 'opt_out') {
-    const actions: Action[] = [say(playbook.texts.opt_out), { type: 'add_labels', labels: [playbook.labels.opted_out] }, { type: 'record_qualification' }]
-    const next = fire({ ...base, stage: 'opted_out', askedField: undefined }, 'lead_disqualified', 'opted_out', actions, true)
-    return { next, actions }
-  }
-  if (analysis.intent === 'erase_data') {
-    // LGPD/GDPR: confirm, tell n8n (the CRM erases too), hand to a person (Chatwoot holds the
-    // messages), and the worker erases what we hold instead of saving this state.
-    const actions: Action[] = [say(playbook.texts.erasure)]
-    const next = fire({ ...base, stage: 'opted_out', owner: 'human', handoffReason: 'erasure_requested', askedField: undefined, eraseRequested: true }, 'data_erased', 'lead_request', actions, true)
-    actions.push({ type: 'handoff', reason: 'erasure_requested' })
-    return { next, actions }
-  }
+  if (analysis.intent === 'opt_out') return optOut(base, playbook)
+  if (analysis.intent === 'erase_data') return eraseData(base, playbook)
   if (analysis.intent === 'wants_human') return handoff(base, 'wants_human', [say(playbook.texts.handoff)], playbook, false)
   if (state.stage === 'disqualified') return afterTheEnd(base, analysis, answer, toldValues, playbook)
   // A job seeker's "need" or a vendor's "meeting" are what makes them off-target: nothing of theirs is kept.
   if (analysis.disqualify !== undefined) return disqualify({ ...base, fields: withoutNeed(state.fields) }, analysis.disqualify, playbook)
-  if (analysis.intent === 'wants_meeting') {
-    const qualified = isQualified(playbook, fields)
-    const t = handoff(base, 'wants_meeting', [say(playbook.texts.meeting)], playbook, qualified)
-    const actions = [...t.actions]
-    const next = fire(t.next, 'meeting_requested', 'wants_meeting', actions, true)
-    return { next, actions }
-  }
+  if (analysis.intent === 'wants_meeting') return wantsMeeting(base, playbook)
   const disqualifier = analysis.intent === 'not_interested' ? 'not_interested' : disqualifyingValue(playbook, fields)
   if (disqualifier !== undefined) return disqualify(base, disqualifier, playbook)
 
@@ -164,12 +136,75 @@ function onLeadTurn (state: ConversationState, analysis: TurnAnalysis, at: numbe
   if (ask === undefined && state.stage === 'qualified') return afterTheEnd(base, analysis, answer, toldValues, playbook)
   // Everything asked as often as it may be and the rule still not met: a person, not a loop.
   if (ask === undefined) return handoff(base, 'stalled', [say(playbook.texts.stalled)], playbook, false)
+  return keepQualifying(state, base, analysis, { answer, ask, fieldsChanged }, playbook)
+}
 
+/** A playbook text, as a reply in the lead's language. */
+function replyOf (playbook: Playbook, lead: ConversationState, t: Localized): Action {
+  return { type: 'reply', text: leadText(playbook, t, lead) }
+}
+
+interface TakenIn {
+  /** The state after this message, before any decision: its fields, language and turn count. */
+  readonly base: ConversationState
+  /** A value at all this turn (known ones included): what an off-target lead's message tells a seller. */
+  readonly toldValues: boolean
+  /** A field got a new value: progress, and worth recording. */
+  readonly fieldsChanged: boolean
+}
+
+/** What the lead's message changes whatever is decided: the fields it gave (sanitized, who they are never rewritten), its language, the turn count. */
+function takeInTurn (state: ConversationState, analysis: TurnAnalysis, at: number, playbook: Playbook): TakenIn {
+  const sanitized = sanitizeFields(playbook, analysis.fields)
+  const extracted = withoutRewrites(state.fields, sanitized)
+  const base: ConversationState = {
+    ...state,
+    fields: { ...state.fields, ...extracted },
+    language: analysis.language.trim() !== '' ? analysis.language : state.language,
+    botTurns: state.botTurns + 1,
+    updatedAt: at,
+  }
+  return {
+    base,
+    toldValues: Object.keys(sanitized).length > 0,
+    fieldsChanged: Object.entries(extracted).some(([k, v]) => state.fields[k] !== v),
+  }
+}
+
+function optOut (base: ConversationState, playbook: Playbook): Transition {
+  const actions: Action[] = [replyOf(playbook, base, playbook.texts.opt_out), { type: 'add_labels', labels: [playbook.labels.opted_out] }, { type: 'record_qualification' }]
+  const next = fire({ ...base, stage: 'opted_out', askedField: undefined }, 'lead_disqualified', 'opted_out', actions, true)
+  return { next, actions }
+}
+
+/**
+ * LGPD/GDPR: confirm, tell n8n (the CRM erases too), hand to a person (Chatwoot holds the
+ * messages), and the worker erases what we hold instead of saving this state.
+ */
+function eraseData (base: ConversationState, playbook: Playbook): Transition {
+  const actions: Action[] = [replyOf(playbook, base, playbook.texts.erasure)]
+  const next = fire({ ...base, stage: 'opted_out', owner: 'human', handoffReason: 'erasure_requested', askedField: undefined, eraseRequested: true }, 'data_erased', 'lead_request', actions, true)
+  actions.push({ type: 'handoff', reason: 'erasure_requested' })
+  return { next, actions }
+}
+
+/** A meeting is a seller's job: a handoff (qualified or not), and meeting_requested once. */
+function wantsMeeting (base: ConversationState, playbook: Playbook): Transition {
+  const qualified = isQualified(playbook, base.fields)
+  const t = handoff(base, 'wants_meeting', [replyOf(playbook, base, playbook.texts.meeting)], playbook, qualified)
+  const actions = [...t.actions]
+  const next = fire(t.next, 'meeting_requested', 'wants_meeting', actions, true)
+  return { next, actions }
+}
+
+/** Asks the next field, unless the lead has got nowhere for too many turns (then a person). */
+function keepQualifying (state: ConversationState, base: ConversationState, analysis: TurnAnalysis, turn: Omit<TurnPieces, 'stalls'>, playbook: Playbook): Transition {
+  const { answer, ask, fieldsChanged } = turn
   // Progress: the lead told us something, or got a real answer to their question.
   const answered = analysis.intent === 'asks_question' && answer !== '' && !isOutOfScope(answer, playbook)
   // Nothing asked yet (a greeting, a handback): there was no question to get nowhere with.
   const stalls = fieldsChanged || answered || state.askedField === undefined ? 0 : (state.stalls ?? 0) + 1
-  if (stalls >= STALLS_BEFORE_A_PERSON) return handoff({ ...base, stalls }, 'stalled', [say(playbook.texts.stalled)], playbook, false)
+  if (stalls >= STALLS_BEFORE_A_PERSON) return handoff({ ...base, stalls }, 'stalled', [replyOf(playbook, base, playbook.texts.stalled)], playbook, false)
 
   const reply = nextReply(state, base, { answer, ask, stalls, fieldsChanged }, playbook)
   const actions: Action[] = [reply]
