@@ -1,14 +1,15 @@
 import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
-import type { Config } from '../config.js'
-import type { Clock } from '../lib/clock.js'
-import type { Metrics } from '../lib/metrics.js'
-import { createFailoverStores } from '../stores/failover.js'
-import { createMemoryStores } from '../stores/memory.js'
+import type { Backend, BackendContext } from '../stores/backend.js'
+import { createMemoryBackend } from '../stores/memory-backend.js'
 import type { Stores } from '../stores/types.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** Where this replica keeps what it must remember (stores/backend.ts): memory or Redis, chosen here. */
+    backend: Backend
+    /** The webhook's stores: dedupe, limits, admission, erasure, health. */
     stores: Stores
     /** The shared Redis client, when REDIS_URL is set (or one was injected). */
     redis: Redis | undefined
@@ -16,67 +17,36 @@ declare module 'fastify' {
 }
 
 export interface StoresPluginOptions {
-  readonly config: Config
-  readonly clock: Clock
-  readonly metrics: Metrics
   /** An injected client is used as is and left open; one we create we also quit. */
-  readonly redis?: Redis
+  readonly redis?: Redis | undefined
 }
 
-/** Memory stores by default; Redis-first with memory fail-over when Redis is configured. */
+/**
+ * The one place that decides "Redis or memory": Redis when REDIS_URL is set or a client is given,
+ * the embedded memory backend otherwise. Nothing else asks which.
+ */
 export default fp<StoresPluginOptions>(async (app, opts) => {
-  const memory = createMemoryStores(opts.clock)
-  // An injected client, or the URL of one we create (and then own).
-  const source = opts.redis ?? opts.config.redis.url
-  if (source === undefined) {
-    app.decorate('stores', memory)
-    app.decorate('redis', undefined)
-    return
-  }
-  // Loaded only with Redis: ioredis alone is about 20 MB of the embedded store's resident memory.
-  const { createRedisAdmission, createRedisClient, createRedisDedupeStore, createRedisEraser, createRedisHealth, createRedisRateLimitStore } = await import('../stores/redis.js')
-  const owned = typeof source === 'string'
-  const redis = typeof source === 'string' ? createRedisClient(source) : source
+  const ctx: BackendContext = { config: app.config, clock: app.clock, metrics: app.metrics, log: app.log }
+  const source = opts.redis ?? app.config.redis.url
+  const backend = source === undefined ? createMemoryBackend(ctx) : await redisBackend(app, source, ctx)
+  app.decorate('backend', backend)
+  app.decorate('stores', backend.stores)
+  app.decorate('redis', backend.redis)
+}, { name: 'stores', dependencies: ['metrics'], decorators: { fastify: ['config', 'clock', 'metrics'] } })
 
-  let lastWarn = 0
-  const setUp = (up: boolean): void => { opts.metrics.redisUp.set(up ? 1 : 0) }
-  setUp(redis.status === 'ready')
-  redis.on('ready', () => {
-    setUp(true)
-    app.log.info('Redis connected')
-  })
-  redis.on('end', () => setUp(false))
-  redis.on('close', () => setUp(false))
-  // ioredis emits an error per failed reconnect; one warning every 10 s is enough to act on.
-  redis.on('error', (err: Error) => {
-    setUp(false)
-    if (opts.clock.now() - lastWarn > 10_000) {
-      lastWarn = opts.clock.now()
-      app.log.warn({ err: { message: err.message } }, 'Redis unavailable: dedupe and limits fall back to memory')
-    }
-  })
-
-  const prefix = opts.config.redis.keyPrefix
-  const stores = createFailoverStores(
-    {
-      dedupe: createRedisDedupeStore(redis, prefix),
-      limits: createRedisRateLimitStore(redis, prefix, opts.clock),
-      admit: createRedisAdmission(redis, prefix, opts.clock),
-      eraseConversation: createRedisEraser(redis, prefix),
-      health: createRedisHealth(redis),
-      close: async () => {},
-    },
-    memory,
-    (operation) => opts.metrics.redisFallbacks.inc({ operation })
-  )
-  app.decorate('stores', stores)
-  app.decorate('redis', redis)
+/** Loaded only with Redis: ioredis alone is about 20 MB of the embedded store's resident memory. */
+async function redisBackend (app: FastifyInstance, source: Redis | string, ctx: BackendContext): Promise<Backend> {
+  const { createRedisBackend } = await import('../stores/redis-backend.js')
+  if (typeof source !== 'string') return createRedisBackend(source, ctx)
+  const { createRedisClient } = await import('../stores/redis-client.js')
+  const redis = createRedisClient(source)
+  // Registered first among the plugins that use it, so closed last (onClose runs in reverse).
   app.addHook('onClose', async () => {
-    if (!owned) return
     try {
       await redis.quit()
     } catch {
       redis.disconnect()
     }
   })
-}, { name: 'stores' })
+  return createRedisBackend(redis, ctx)
+}
