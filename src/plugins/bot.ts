@@ -107,7 +107,7 @@ function createSdrWorker (app: FastifyInstance, timers: TimerPort, hasNewLeadMes
     timers,
     contacts: backend.contacts,
     eraseConversation: async (ref) => {
-      const erased = await app.stores.eraseConversation(conversationTag(ref))
+      const erased = await backend.stores.eraseConversation(conversationTag(ref))
       await backend.states.delete(stateKey(ref))
       return erased
     },
