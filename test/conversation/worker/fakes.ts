@@ -213,7 +213,7 @@ export function fakeBrain (answer: Partial<TurnAnalysis> | ((messages: readonly 
 }
 
 /** The fakes of one test, and the worker's context over them. */
-export function fakeWorld (o: { brain?: Brain, hasNewLeadMessage?: (ref: ConversationRef) => Promise<boolean> } = {}) {
+export function fakeWorld (o: { brain?: Brain, playbook?: Playbook, hasNewLeadMessage?: (ref: ConversationRef) => Promise<boolean> } = {}) {
   const clock = { t: T0 }
   const chatwoot = new FakeChatwoot()
   const states = new FakeStates()
@@ -224,7 +224,7 @@ export function fakeWorld (o: { brain?: Brain, hasNewLeadMessage?: (ref: Convers
   const log = recordingLog()
   const erased: ConversationRef[] = []
   const options: WorkerOptions = {
-    playbook: () => playbook,
+    playbook: () => o.playbook ?? playbook,
     brain: o.brain ?? fakeBrain({}),
     chatwoot,
     workflows,
