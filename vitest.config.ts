@@ -26,12 +26,13 @@ export default defineConfig({
       reportsDirectory: 'coverage',
       // A failing run still shows its coverage, so a threshold miss is not hidden behind it.
       reportOnFailure: true,
-      // Today's measured level rounded down: coverage may only go up. Raise these when it does.
+      // Measured 2026-12-05 on Node 24 (lines 96.64, functions 95.62, branches 88.61, statements
+      // 95.01 %), rounded down: coverage may only go up. Raise these when it does.
       thresholds: {
-        lines: 0,
-        functions: 0,
-        branches: 0,
-        statements: 0,
+        lines: 96,
+        functions: 95,
+        branches: 88,
+        statements: 95,
       },
     },
   },
