@@ -100,7 +100,15 @@ function superviseServer (args) {
   // Its own process group: a terminal's Ctrl-C then reaches the server once, through us. In ours it
   // would get SIGINT twice, and close-with-grace exits at once with 1 on a second signal.
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: process.platform !== 'win32' })
-  const forward = (signal) => { if (child.exitCode === null && child.signalCode === null) child.kill(signal) }
+  let last = { signal: '', at: 0 }
+  const forward = (signal) => {
+    // Under npm one Ctrl-C arrives twice within a millisecond (from the terminal, and forwarded by
+    // npm); passed on twice, close-with-grace would take it for an impatient second one and exit 1.
+    const now = Date.now()
+    if (signal === last.signal && now - last.at < 500) return
+    last = { signal, at: now }
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+  }
   for (const signal of FORWARDED_SIGNALS) process.on(signal, forward)
   child.once('error', (err) => {
     say(`could not start the server: ${err.message}`)

@@ -20,6 +20,7 @@ copyFileSync('src/server.js', 'dist/server.js')
 
 // Handlers first, then the report: once the test reads the report, SIGTERM is handled.
 const SERVER = `process.on('SIGTERM', () => { process.stdout.write('closing\\n'); setTimeout(() => process.exit(0), 100) })
+process.on('SIGINT', () => { process.stdout.write('interrupted\\n'); setTimeout(() => process.exit(0), 300) })
 setInterval(() => {}, 1000)
 const env = Object.fromEntries(['APP_PORT', 'FROM_BOTH', 'ONLY_ENV'].map((name) => [name, process.env[name]]))
 process.stdout.write(JSON.stringify({ pid: process.pid, execArgv: process.execArgv, argv: process.argv.slice(2), env }) + '\\n')
@@ -149,6 +150,16 @@ describe('bin/start.mjs', () => {
     const run = await launchAndStop(makeProject())
     expect({ code: run.code, signal: run.signal }).toEqual({ code: 0, signal: null })
     expect(run.stdout).toContain('closing')
+  }, 30_000)
+
+  // Only where the server is a child: with process.execve there is no launcher left to pass it on.
+  it.skipIf('execve' in process)('passes a signal that arrives twice at once (a Ctrl-C under npm) on once', async () => {
+    const run = await launch(makeProject(), {}, (pid) => {
+      // 20 ms apart, as npm's forwarded copy follows the terminal's (sent together, the kernel merges them).
+      process.kill(pid, 'SIGINT')
+      setTimeout(() => process.kill(pid, 'SIGINT'), 20)
+    })
+    expect({ code: run.code, interrupts: run.stdout.split('\n').filter((line) => line === 'interrupted').length }).toEqual({ code: 0, interrupts: 1 })
   }, 30_000)
 
   it("ends with the server's exit code, or of the signal that ended it", async () => {
