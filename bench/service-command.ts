@@ -1,13 +1,5 @@
-// The command the image runs (compose/Dockerfile CMD, `node <flags> dist/server.js`): the bench
-// starts the service with the same Node flags, so its figures are those of a deployment.
-import { readFileSync } from 'node:fs'
+// The Node flags the service runs with (bin/node-flags.mjs; bin/start.mjs applies them for npm start
+// and the image's CMD): the bench starts the service with the same flags, so its figures are a deployment's.
+import { NODE_FLAGS } from '../bin/node-flags.mjs'
 
-export function serviceNodeFlags (): string[] {
-  const dockerfile = readFileSync(new URL('../compose/Dockerfile', import.meta.url), 'utf8')
-  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1]
-  const argv = cmd === undefined ? [] : JSON.parse(cmd) as unknown
-  if (!Array.isArray(argv) || argv[0] !== 'node' || argv.at(-1) !== 'dist/server.js' || !argv.every((a) => typeof a === 'string')) {
-    throw new Error(`compose/Dockerfile CMD is not ["node", …flags, "dist/server.js"]: ${cmd ?? 'none'}`)
-  }
-  return argv.slice(1, -1) as string[]
-}
+export function serviceNodeFlags (): string[] { return [...NODE_FLAGS] }

@@ -4,7 +4,7 @@
 //   POSTed signed like Chatwoot (sha256= over "<ts>.<raw body>", X-Chatwoot-Delivery uuid);
 // - a refused connection (replica down) goes to the next replica at once (the load balancer);
 // - any other failure (non-2xx, reset, 5 s timeout) is retried like Chatwoot, 3 attempts in all
-//   (FACTS.md §4; the 3 s wait is shortened), each retry to another replica unless routing is sticky;
+//   (docs/chatwoot.md#delivery-timeouts-and-retries; the 3 s wait is shortened), each retry to another replica unless routing is sticky;
 //   when all fail, Chatwoot opens the conversation for humans, and so does the stand-in here;
 // - a lead writes the next message only once the previous one was answered 2xx (or given up on),
 //   plus a gap longer than the debounce: otherwise "out of order" would only measure the sender;

@@ -1,5 +1,5 @@
 // The Chatwoot admin endpoints `npm run setup:chatwoot` calls, with an administrator's user access
-// token (FACTS.md §3 and §5). Built on the service's own requestJson (undici, a deadline per attempt,
+// token (docs/chatwoot.md#set-up-the-agentbot). Built on the service's own requestJson (undici, a deadline per attempt,
 // zod-validated answers). Reads are retried on 5xx/429/timeouts; writes are tried once, since a
 // create whose answer was lost may have happened, and running the command again is the safe retry.
 import type { Dispatcher } from 'undici'

@@ -62,7 +62,7 @@ export interface ConversationInfo {
 export interface ContactPatch { name?: string, email?: string, phone_number?: string }
 
 /**
- * What the bot calls on Chatwoot's REST API with its AgentBot token (FACTS.md §5).
+ * What the bot calls on Chatwoot's REST API with its AgentBot token (docs/chatwoot.md#the-rest-api-we-call).
  * Every method throws `UpstreamError` on failure except `setTyping`. Calls retry on 5xx, 429
  * and timeouts, never on other 4xx.
  */

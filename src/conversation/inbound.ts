@@ -100,7 +100,7 @@ export function chatwootSeconds (v: number | string | undefined): number | undef
 
 const str = (v: string | null | undefined): string | undefined => (v === null || v === undefined || v === '' ? undefined : v)
 
-/** Keys that identify the same event however Chatwoot delivered it (FACTS.md §6). */
+/** Keys that identify the same event however Chatwoot delivered it (docs/chatwoot.md#duplicate-deliveries). */
 function dedupeKeys (tag: string, eventKey: string, deliveryId: string | undefined, eventId: string | undefined): string[] {
   const keys = [`${tag}:dedupe:event:${eventKey}`]
   if (deliveryId !== undefined) keys.push(`${tag}:dedupe:delivery:${boundedId(deliveryId)}`)

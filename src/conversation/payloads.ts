@@ -1,6 +1,6 @@
 import { z } from 'zod'
 
-// Chatwoot's webhook bodies (FACTS.md §2). Only what we read is declared; unknown keys are
+// Chatwoot's webhook bodies (docs/chatwoot.md#payload-fields-we-read). Only what we read is declared; unknown keys are
 // accepted and dropped (zod's default "strip"), so a new Chatwoot field never breaks the webhook,
 // and parsing does not copy the dozens of fields we never read.
 

@@ -46,11 +46,11 @@ export default fp<ClientsPluginOptions>(async (app, opts) => {
     // Registered before the bot's hook, so it runs after the bot drained (onClose runs in reverse).
     app.addHook('onClose', async () => outbox.close(Math.max(1000, config.http.shutdownTimeoutMs / 2)))
   }
-  const model = createModelPath(config, app.log, onCall)
+  const model = createModelPath(config, app.log, onCall, { metrics: app.metrics, playbook: () => app.playbook })
   // What the first turn needs is loaded before the app is ready (the OpenAI SDK, when a key is set).
   await model?.ready
   app.decorate('clients', { chatwoot: opts.chatwoot ?? chatwootFromConfig(config, retry, onCall), workflows, model })
-}, { name: 'clients', dependencies: ['stores', 'metrics'], decorators: { fastify: ['config', 'backend', 'metrics'] } })
+}, { name: 'clients', dependencies: ['stores', 'metrics', 'playbooks'], decorators: { fastify: ['config', 'backend', 'metrics', 'playbook'] } })
 
 /** Every outbound call is counted and timed by target and operation. */
 function countCalls (metrics: Metrics): OnCall {

@@ -2,8 +2,8 @@ import { randomInt } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import { sendJson, startStandIn, type RecordedRequest, type StandIn } from './fake-http.js'
 
-// A loopback stand-in for the Chatwoot admin endpoints `npm run setup:chatwoot` calls (FACTS.md §3,
-// §5): agent bots (index, show, create, update, reset_secret) and an inbox's bot (show, set). Shapes
+// A loopback stand-in for the Chatwoot admin endpoints `npm run setup:chatwoot` calls (docs/chatwoot.md#set-up-the-agentbot and #signatures,
+// and #the-rest-api-we-call): agent bots (index, show, create, update, reset_secret) and an inbox's bot (show, set). Shapes
 // follow Chatwoot's jbuilder views: the index is a bare array that includes the global system bots;
 // `access_token` (a string, via AgentBotPresenter) and `secret` are shown to administrators only;
 // set_agent_bot answers `head :ok`; GET inboxes/:id/agent_bot is `{"agent_bot": {...}}` or

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { ServerResponse } from 'node:http'
 import { FaultQueue, sendJson, startStandIn, type Match, type RecordedRequest, type StandIn } from './fake-http.js'
 
-// A loopback stand-in for the parts of Chatwoot's REST API the bot calls (FACTS.md §5), with
+// A loopback stand-in for the parts of Chatwoot's REST API the bot calls (docs/chatwoot.md#the-rest-api-we-call), with
 // per-conversation state and fault controls. The conversation show answer follows Chatwoot's
 // api/v1/conversations/partials/_conversation.json.jbuilder: `messages` holds the very last
 // message (private notes and activity included) and `last_non_activity_message` the latest

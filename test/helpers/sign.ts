@@ -11,7 +11,7 @@ export interface ChatwootSignOptions {
   readonly deliveryId?: string
 }
 
-/** Signs exactly as Chatwoot >= 4.13 does (lib/webhooks/trigger.rb, FACTS.md §3). */
+/** Signs exactly as Chatwoot >= 4.13 does (lib/webhooks/trigger.rb, docs/chatwoot.md#signatures). */
 export function chatwootHeaders (rawBody: Buffer, opts: ChatwootSignOptions): Headers {
   const ts = String(opts.timestamp)
   return {

@@ -39,7 +39,7 @@ describe('the plugin chain', () => {
     const app = Fastify()
     // Every decorator a plugin reads is there (placeholders): only the plugins it depends on are missing.
     app.decorate('config', loadConfig(BASE_ENV))
-    for (const name of ['clock', 'lifecycle', 'metrics', 'backend', 'stores', 'clients', 'playbooks', 'queue', 'timers', 'bot']) app.decorate(name, {})
+    for (const name of ['clock', 'lifecycle', 'metrics', 'backend', 'stores', 'clients', 'playbooks', 'playbook', 'queue', 'timers', 'bot']) app.decorate(name, {})
     await expect(app.register(plugin as never).ready()).rejects.toThrow(missing)
     await app.close().catch(() => {})
   })

@@ -143,8 +143,9 @@ describe('compose/Dockerfile', () => {
     expect(finalInstalls.filter((run) => !/--omit=dev\b/.test(run))).toEqual([])
   })
 
-  it('runs dist/server.js', () => {
-    expect(args('CMD', finalStage).at(-1)).toMatch(/dist\/server\.js/)
+  it('runs bin/start.mjs, which runs dist/server.js with the Node flags', () => {
+    expect(args('CMD', finalStage).at(-1)).toBe('["node", "bin/start.mjs"]')
+    expect(args('COPY', finalStage)).toContain('bin ./bin')
   })
 })
 

@@ -45,7 +45,7 @@ const datasources = rec(parse(read('compose/grafana/provisioning/datasources/pro
 const providers = rec(parse(read('compose/grafana/provisioning/dashboards/mrdom-sdr.yml')), 'grafana dashboard providers')
 const dashboard = rec(JSON.parse(read('compose/grafana/dashboards/mrdom-sdr.json')), 'dashboard')
 const nginx = read('compose/nginx/default.conf')
-const readme = read('README.md')
+const readme = read('docs/observability.md')
 
 interface Rule { alert: string, expr: string, for: string, labels: Yaml, annotations: Yaml }
 const rules: Rule[] = list(alertsFile.groups, 'groups').flatMap((g) => list(rec(g, 'group').rules, 'rules') as Rule[])
@@ -289,8 +289,8 @@ describe('compose/prometheus/alerts.yml', () => {
     expect(rules.map((r) => r.alert).filter((name) => !fired.has(name))).toEqual([])
   })
 
-  it('is explained, alert by alert, in the README', () => {
-    const section = readme.split(/^## /m).find((s) => s.startsWith('Operations')) ?? ''
+  it('is explained, alert by alert, in docs/observability.md', () => {
+    const section = readme.split(/^## /m).find((s) => s.startsWith('Alerts')) ?? ''
     expect(section).not.toBe('')
     expect(rules.map((r) => r.alert).filter((name) => !section.includes(`\`${name}\``))).toEqual([])
   })

@@ -302,14 +302,15 @@ describe('prepareAnswer (what the model gave for a choice field → its value, b
     expect(prepared({ budget: '', timeline: '   ' })).toMatchObject({ budget: null, timeline: null })
   })
 
-  it('leaves free text fields, null and missing keys, and a non-object answer as they are', () => {
+  it('leaves free text fields and null as they are, fills missing keys with null, and leaves a non-object answer alone', () => {
     expect(prepared({ company: 'Até R$ 1.000', budget: null })).toMatchObject({ company: 'Até R$ 1.000', budget: null })
     const out = prepareAnswer(playbook, 'budget')({ ...answer({}), fields: { name: 'x' } }) as { fields: Record<string, unknown> }
-    expect(Object.hasOwn(out.fields, 'budget')).toBe(false)
+    expect(out.fields['budget']).toBeNull()
+    expect(out.fields['name']).toBe('x')
     expect(prepareAnswer(playbook, 'budget')('not json')).toBe('not json')
     expect(prepareAnswer(playbook, 'budget')(null)).toBeNull()
-    const noFields = { reply: 'x' }
-    expect(prepareAnswer(playbook, 'budget')(noFields)).toBe(noFields)
+    const noFields = prepareAnswer(playbook, 'budget')({ reply: 'x' }) as { fields: Record<string, unknown> }
+    expect(noFields.fields['budget']).toBeNull()
   })
 
   it('does not change the parsed JSON it was given', () => {
